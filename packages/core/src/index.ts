@@ -1,0 +1,8 @@
+/**
+ * @keyroute/core — the provider contract and what every adapter shares.
+ *
+ * Importing this module loads no adapter and no native module: adapters are loaded by
+ * `loadProvider` with a dynamic import, only when a configuration names them.
+ */
+export * from './contract/index.js';
+export * from './util/abort.js';
