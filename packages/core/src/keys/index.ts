@@ -1,0 +1,2 @@
+export * from './find-key.js';
+export * from './key-reference.js';

@@ -1,0 +1,2 @@
+export * from './load-provider.js';
+export * from './provider-spec.js';
