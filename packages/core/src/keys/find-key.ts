@@ -82,11 +82,10 @@ export function keyNotFound(
 export function closestKeys(keys: readonly KeyInfo[], reference: string, limit: number): KeyInfo[] {
   const needle = reference.trim().toLowerCase();
   const scored = keys.map((key) => {
-    const names = [
-      key.id,
-      key.label,
-      ...Object.values(key.aliases as Readonly<Record<string, unknown>>),
-    ].filter((name): name is string => typeof name === 'string');
+    const aliases: unknown[] = Object.values(key.aliases);
+    const names = [key.id, key.label, ...aliases].filter(
+      (name): name is string => typeof name === 'string',
+    );
     const score = Math.min(...names.map((name) => nameDistance(needle, name.toLowerCase())));
     return { key, score };
   });

@@ -86,13 +86,15 @@ async function importAdapter(
       `provider type "${type}" needs the package ${packageName}, which is not installed: npm install ${packageName}`,
       { cause },
     );
-  if (!importModule && !isResolvable(packageName)) throw notInstalled();
+  if (!importModule && !isPath(packageName) && !isResolvable(packageName)) throw notInstalled();
   let loaded: unknown;
   try {
     loaded = await (importModule ?? ((specifier: string) => import(specifier)))(packageName);
   } catch (error) {
     if (isProviderError(error)) throw error;
-    if (hasCode(error, 'ERR_MODULE_NOT_FOUND') && importModule) throw notInstalled(error);
+    if (hasCode(error, 'ERR_MODULE_NOT_FOUND') && (importModule || isPath(packageName))) {
+      throw notInstalled(error);
+    }
     throw new ProviderError('UNAVAILABLE', `adapter package ${packageName} failed to load`, {
       cause: error,
     });
@@ -118,6 +120,11 @@ function isResolvable(packageName: string): boolean {
     }
   }
   return false;
+}
+
+/** A `file:` URL or an absolute path names a module file rather than a package. */
+function isPath(specifier: string): boolean {
+  return specifier.startsWith('file:') || specifier.startsWith('/');
 }
 
 function hasCode(error: unknown, code: string): boolean {

@@ -9,7 +9,7 @@ export interface ProviderConfig {
   readonly type: string;
   /** Provider id (default: the type). */
   readonly id?: string;
-  /** npm package implementing the adapter; required for types not built in. */
+  /** npm package (or absolute path / `file:` URL of a module) implementing the adapter; required for types not built in. */
   readonly package?: string;
   /** Adapter options. */
   readonly [option: string]: unknown;

@@ -82,7 +82,7 @@ const DEFAULTS = {
  */
 export function createRouter(options: RouterOptions): Router {
   const id = options.id ?? 'router';
-  const settings = { ...DEFAULTS, ...definedOnly(options) };
+  const settings = settingsFrom(options);
   const index = new KeyIndex(options.providers);
   let disposed = false;
   let refreshing: Promise<void> | undefined;
@@ -95,10 +95,14 @@ export function createRouter(options: RouterOptions): Router {
   timer?.unref();
 
   function ensureOpen(): void {
-    if (disposed) throw new ProviderError('UNAVAILABLE', `router "${id}" is disposed`, { provider: id });
+    if (disposed)
+      throw new ProviderError('UNAVAILABLE', `router "${id}" is disposed`, { provider: id });
   }
 
-  async function refreshProvider(provider: Provider, signal: AbortSignal | undefined): Promise<void> {
+  async function refreshProvider(
+    provider: Provider,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     try {
       const keys = await withDeadline((s) => provider.listKeys({ signal: s }), {
         timeoutMs: settings.listTimeoutMs,
@@ -205,7 +209,10 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   /** For public-key work: a key whose provider is down is still usable from the index. */
-  async function resolvePublic(reference: KeyReference, callOptions?: CallOptions): Promise<ResolvedKey> {
+  async function resolvePublic(
+    reference: KeyReference,
+    callOptions?: CallOptions,
+  ): Promise<ResolvedKey> {
     try {
       return await resolve(reference, callOptions);
     } catch (error) {
@@ -309,12 +316,13 @@ export function createRouter(options: RouterOptions): Router {
   return router;
 }
 
-function definedOnly(options: RouterOptions): Partial<typeof DEFAULTS> {
-  return Object.fromEntries(
-    Object.entries(options).filter(
-      ([name, value]) => name in DEFAULTS && typeof value === 'number',
-    ),
-  ) as Partial<typeof DEFAULTS>;
+function settingsFrom(options: RouterOptions): typeof DEFAULTS {
+  return {
+    refreshIntervalMs: options.refreshIntervalMs ?? DEFAULTS.refreshIntervalMs,
+    listTimeoutMs: options.listTimeoutMs ?? DEFAULTS.listTimeoutMs,
+    operationTimeoutMs: options.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs,
+    missRefreshIntervalMs: options.missRefreshIntervalMs ?? DEFAULTS.missRefreshIntervalMs,
+  };
 }
 
 /** True when `error` shows that the provider's backend is unreachable. */
