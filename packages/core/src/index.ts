@@ -5,6 +5,7 @@
  * `loadProvider` with a dynamic import, only when a configuration names them.
  */
 export * from './contract/index.js';
+export * from './identity/index.js';
 export * from './keys/index.js';
 export * from './loading/index.js';
 export * from './router/index.js';

@@ -97,7 +97,8 @@ export function unescapeColonField(field: string): string {
     const next = String.fromCharCode(input[i + 1] ?? 0);
     if (next === 'x') {
       const hex = String.fromCharCode(input[i + 2] ?? 0, input[i + 3] ?? 0);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new Error(`bad \\x escape in colon field "${field}"`);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex))
+        throw new Error(`bad \\x escape in colon field "${field}"`);
       output.push(Number.parseInt(hex, 16));
       i += 3;
     } else if (next in ESCAPES) {
@@ -117,7 +118,9 @@ function field(fields: readonly string[], index: number): string {
 function integerField(fields: readonly string[], index: number, line: number): number {
   const text = field(fields, index);
   if (!/^\d+$/.test(text)) {
-    throw new Error(`colon listing line ${line}: field ${index + 1} is "${text}", expected a number`);
+    throw new Error(
+      `colon listing line ${line}: field ${index + 1} is "${text}", expected a number`,
+    );
   }
   return Number(text);
 }
@@ -144,13 +147,18 @@ function parseKeyRecord(fields: readonly string[], line: number): MutableKey {
   };
 }
 
-function finish(key: MutableKey, line: number): asserts key is MutableKey & { fingerprint: string } {
+function finish(
+  key: MutableKey,
+  line: number,
+): asserts key is MutableKey & { fingerprint: string } {
   if (key.fingerprint === undefined) {
     throw new Error(`colon listing: key ${key.keyId} before line ${line} has no fpr record`);
   }
   // v4 key ids are the low 64 bits of the fingerprint, v5 ones the high 64 bits.
   if (!key.fingerprint.endsWith(key.keyId) && !key.fingerprint.startsWith(key.keyId)) {
-    throw new Error(`colon listing: key id ${key.keyId} does not match fingerprint ${key.fingerprint}`);
+    throw new Error(
+      `colon listing: key id ${key.keyId} does not match fingerprint ${key.fingerprint}`,
+    );
   }
 }
 
@@ -186,7 +194,9 @@ export function parseColonKeyListing(text: string): ColonPrimaryKey[] {
       case 'sub':
       case 'ssb': {
         if (current === undefined) {
-          throw new Error(`colon listing line ${lineNumber}: ${type} record before any primary key`);
+          throw new Error(
+            `colon listing line ${lineNumber}: ${type} record before any primary key`,
+          );
         }
         if (last !== undefined) finish(last, lineNumber);
         const subkey = { ...parseKeyRecord(fields, lineNumber), record: type };
@@ -205,7 +215,9 @@ export function parseColonKeyListing(text: string): ColonPrimaryKey[] {
         }
         const slot = type === 'fpr' ? 'fingerprint' : 'keygrip';
         if (last[slot] !== undefined) {
-          throw new Error(`colon listing line ${lineNumber}: second ${type} record for key ${last.keyId}`);
+          throw new Error(
+            `colon listing line ${lineNumber}: second ${type} record for key ${last.keyId}`,
+          );
         }
         last[slot] = value;
         break;

@@ -80,6 +80,12 @@ export interface GpgHome extends AsyncDisposable {
 export interface GpgHomeOptions {
   /** Keys to generate, {@link DEFAULT_GPG_KEYS} by default; pass a subset to go faster. */
   readonly keys?: readonly GpgKeySpec[];
+  /**
+   * How long gpg-agent caches a passphrase once it was used (`default-cache-ttl` and
+   * `max-cache-ttl`). 0 by default: every operation on a protected key needs its passphrase, so
+   * a test's outcome never depends on what an earlier test unlocked.
+   */
+  readonly passphraseCacheSeconds?: number;
   /** Aborts creation (the partial home is removed) and rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
 }
@@ -98,15 +104,21 @@ function parsePidReply(stdout: string): number | undefined {
 }
 
 /** Parses `[GNUPG:] KEY_CREATED <P|B|S> <fingerprint>` from `--status-fd` output. */
-function parseKeyCreated(statusOutput: string, kinds: string): string {
+function parseKeyCreated(statusOutput: string, kinds: readonly string[]): string {
   for (const line of statusOutput.split('\n')) {
-    const words = line.trimEnd().split(' ');
-    if (words[0] === '[GNUPG:]' && words[1] === 'KEY_CREATED' && kinds.includes(words[2] ?? '-')) {
-      const fingerprint = words[3] ?? '';
-      if (/^[0-9A-F]{40}$/.test(fingerprint)) return fingerprint;
+    const [prefix, keyword, kind, fingerprint] = line.trimEnd().split(' ');
+    if (
+      prefix === '[GNUPG:]' &&
+      keyword === 'KEY_CREATED' &&
+      kind !== undefined &&
+      kinds.includes(kind) &&
+      fingerprint !== undefined &&
+      /^[0-9A-F]{40}$/.test(fingerprint)
+    ) {
+      return fingerprint;
     }
   }
-  throw new Error(`gpg reported no KEY_CREATED ${kinds} status line`);
+  throw new Error(`gpg reported no KEY_CREATED ${kinds.join('|')} status line`);
 }
 
 function usageOf(key: ColonKeyBase): string {
@@ -134,7 +146,11 @@ class GpgHomeImpl implements GpgHome {
     return this.#agentPid;
   }
 
-  #run(file: string, args: readonly string[], options: Omit<RunOptions, 'env'> = {}) {
+  async #run(
+    file: string,
+    args: readonly string[],
+    options: Omit<RunOptions, 'env'> = {},
+  ): Promise<{ stdout: string; stderr: string }> {
     if (this.#disposal !== undefined) throw new Error(`gpg home ${this.homedir} is disposed`);
     return run(file, args, { ...options, env: this.env });
   }
@@ -154,7 +170,9 @@ class GpgHomeImpl implements GpgHome {
     const primary = this.keys.find((key) => key.spec === specName && key.role === 'primary');
     if (primary === undefined) {
       const names = [...new Set(this.keys.map((key) => `"${key.spec}"`))].join(', ');
-      throw new Error(`gpg home ${this.homedir} has no key spec "${specName}": specs present: ${names}`);
+      throw new Error(
+        `gpg home ${this.homedir} has no key spec "${specName}": specs present: ${names}`,
+      );
     }
     if (this.#disposal !== undefined) throw new Error(`gpg home ${this.homedir} is disposed`);
     const { stdout } = await runBinary(
@@ -162,7 +180,9 @@ class GpgHomeImpl implements GpgHome {
       this.#gpgArgs(['--export', primary.primaryFingerprint]),
       { env: this.env },
     );
-    if (stdout.length === 0) throw new Error(`gpg --export ${primary.primaryFingerprint} was empty`);
+    if (stdout.length === 0) {
+      throw new Error(`gpg --export ${primary.primaryFingerprint} was empty`);
+    }
     return stdout;
   }
 
@@ -184,7 +204,9 @@ class GpgHomeImpl implements GpgHome {
     });
     const pid = await this.#livePid('agent');
     if (pid === undefined) {
-      throw new Error(`gpg-agent did not answer GETINFO pid after gpgconf --launch in ${this.homedir}`);
+      throw new Error(
+        `gpg-agent did not answer GETINFO pid after gpgconf --launch in ${this.homedir}`,
+      );
     }
     this.#agentPid = pid;
   }
@@ -225,7 +247,12 @@ class GpgHomeImpl implements GpgHome {
   }
 
   /** Writes the agent configuration: loopback passphrases, and no pinentry that could hang. */
-  async configure(): Promise<void> {
+  async configure(passphraseCacheSeconds: number): Promise<void> {
+    if (!Number.isSafeInteger(passphraseCacheSeconds) || passphraseCacheSeconds < 0) {
+      throw new Error(
+        `passphraseCacheSeconds must be a non-negative integer, got ${passphraseCacheSeconds}`,
+      );
+    }
     const conf = [
       '# written by @keyroute/testbed',
       'allow-loopback-pinentry',
@@ -235,6 +262,11 @@ class GpgHomeImpl implements GpgHome {
       `pinentry-program ${this.#tools.pinentry}`,
       // No smartcard daemon: one fewer daemon to stop, and no grabbing of real card readers.
       'disable-scdaemon',
+      // The smallest S2K count gpg-agent accepts: protecting and unlocking a key takes
+      // milliseconds instead of ~1 s (the calibrated default), and keys are still protected.
+      's2k-count 65536',
+      `default-cache-ttl ${passphraseCacheSeconds}`,
+      `max-cache-ttl ${passphraseCacheSeconds}`,
       '',
     ].join('\n');
     await writeFile(join(this.homedir, 'gpg-agent.conf'), conf, { mode: 0o600 });
@@ -271,13 +303,13 @@ class GpgHomeImpl implements GpgHome {
       [...common, '--quick-gen-key', userIdOf(spec), spec.primary, 'sign', 'never'],
       { input, ...(signal === undefined ? {} : { signal }) },
     );
-    const fingerprint = parseKeyCreated(created.stdout, 'PB');
+    const fingerprint = parseKeyCreated(created.stdout, ['P', 'B']);
     if (spec.subkey !== undefined) {
       const added = await this.gpg(
         [...common, '--quick-add-key', fingerprint, spec.subkey, 'encr', 'never'],
         { input, ...(signal === undefined ? {} : { signal }) },
       );
-      parseKeyCreated(added.stdout, 'S');
+      parseKeyCreated(added.stdout, ['S']);
     }
     return fingerprint;
   }
@@ -292,13 +324,17 @@ class GpgHomeImpl implements GpgHome {
     for (const { spec, fingerprint } of specs) {
       const primary = listed.get(fingerprint);
       if (primary?.record !== 'sec' || primary.token !== '+') {
-        throw new Error(`generated key ${fingerprint} ("${spec.name}") is not listed as a secret key`);
+        throw new Error(
+          `generated key ${fingerprint} ("${spec.name}") is not listed as a secret key`,
+        );
       }
       const userId = primary.userIds[0];
       if (userId === undefined) throw new Error(`generated key "${spec.name}" has no user ID`);
       const expected = spec.subkey === undefined ? [] : [spec.subkey];
       if (primary.subkeys.length !== expected.length) {
-        throw new Error(`generated key "${spec.name}" has ${primary.subkeys.length} subkeys, expected ${expected.length}`);
+        throw new Error(
+          `generated key "${spec.name}" has ${primary.subkeys.length} subkeys, expected ${expected.length}`,
+        );
       }
       const entries: [ColonKeyBase, GpgKeyType, 'primary' | 'subkey'][] = [
         [primary, spec.primary, 'primary'],
@@ -336,7 +372,8 @@ class GpgHomeImpl implements GpgHome {
 /**
  * Creates a fresh GNUPGHOME (its own `mkdtemp` directory, so parallel suites never share a home
  * or socket), writes `gpg-agent.conf` (loopback pinentry allowed, a failing pinentry so nothing
- * waits for a passphrase prompt, no scdaemon), launches gpg-agent and generates the keys with
+ * waits for a passphrase prompt, no scdaemon, minimal S2K count, no passphrase cache by default),
+ * launches gpg-agent and generates the keys with
  * `gpg --quick-gen-key` / `--quick-add-key`. Keys are generated one after the other: gpg holds
  * the keyring lock for each call, and each call takes well under a second.
  *
@@ -358,7 +395,7 @@ export async function createGpgHome(options: GpgHomeOptions = {}): Promise<GpgHo
   signal?.throwIfAborted();
   const home = new GpgHomeImpl(await createTempDir(), { gpg, gpgconf, connectAgent, pinentry });
   try {
-    await home.configure();
+    await home.configure(options.passphraseCacheSeconds ?? 0);
     await home.readSocketPath(signal);
     await home.startAgent(signal);
     const generated: { spec: GpgKeySpec; fingerprint: string }[] = [];

@@ -2,13 +2,7 @@ import type { ColonKeyBase } from './gpg-colons.js';
 
 /** Key algorithms the testbed can create in a gpg home (GnuPG `--quick-gen-key` algo names). */
 export type GpgKeyType =
-  | 'rsa2048'
-  | 'rsa3072'
-  | 'ed25519'
-  | 'cv25519'
-  | 'nistp256'
-  | 'nistp384'
-  | 'brainpoolP256r1';
+  'rsa2048' | 'rsa3072' | 'ed25519' | 'cv25519' | 'nistp256' | 'nistp384' | 'brainpoolP256r1';
 
 /** One OpenPGP key to generate in a gpg home. */
 export interface GpgKeySpec {
@@ -76,7 +70,9 @@ export function validateGpgKeySpecs(specs: readonly GpgKeySpec[]): void {
     if (names.has(spec.name)) throw new Error(`gpg key spec name "${spec.name}" is used twice`);
     names.add(spec.name);
     if (!SIGNING_TYPES.has(spec.primary)) {
-      throw new Error(`gpg key spec "${spec.name}": ${spec.primary} cannot be a (signing) primary key`);
+      throw new Error(
+        `gpg key spec "${spec.name}": ${spec.primary} cannot be a (signing) primary key`,
+      );
     }
     if (spec.subkey !== undefined && !ENCRYPTION_TYPES.has(spec.subkey)) {
       throw new Error(`gpg key spec "${spec.name}": ${spec.subkey} cannot be an encryption subkey`);
@@ -94,7 +90,9 @@ export function userIdOf(spec: GpgKeySpec): string {
  *
  * @returns undefined for algorithms the testbed does not create (e.g. RSA-4096, DSA, Ed448).
  */
-export function gpgKeyTypeOf(key: Pick<ColonKeyBase, 'algorithm' | 'length' | 'curve'>): GpgKeyType | undefined {
+export function gpgKeyTypeOf(
+  key: Pick<ColonKeyBase, 'algorithm' | 'length' | 'curve'>,
+): GpgKeyType | undefined {
   switch (key.algorithm) {
     case ALGORITHM.rsa:
       return key.length === 2048 ? 'rsa2048' : key.length === 3072 ? 'rsa3072' : undefined;

@@ -145,13 +145,13 @@ export const GRIP_CURVES: Readonly<Record<GripCurveName, GripCurve>> = {
     b: '01',
     n: N25519,
     gx: '09',
-    gy: '20ae19a1b8a086b4e01edd2c7748d14c923d4d7e6d7c61b229e9c5a27 eced3d9'.replace(' ', ''),
+    gy: '20ae19a1b8a086b4e01edd2c7748d14c923d4d7e6d7c61b229e9c5a27eced3d9',
   },
   Ed448: {
     p: P448,
     a: '01',
     b:
-      'fffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff' +
+      'fffffffffffffffffffffffffffffffffffffffffffffffffffffffe' +
       'ffffffffffffffffffffffffffffffffffffffffffffffffffff6756',
     n: N448,
     gx:

@@ -29,7 +29,12 @@ export interface EcCurveInfo {
 
 /** Every curve of {@link EcCurve}, in the contract's order. */
 export const EC_CURVE_INFO: Readonly<Record<EcCurve, EcCurveInfo>> = {
-  'P-256': { curve: 'P-256', oid: '1.2.840.10045.3.1.7', opensslName: 'prime256v1', fieldBytes: 32 },
+  'P-256': {
+    curve: 'P-256',
+    oid: '1.2.840.10045.3.1.7',
+    opensslName: 'prime256v1',
+    fieldBytes: 32,
+  },
   'P-384': { curve: 'P-384', oid: '1.3.132.0.34', opensslName: 'secp384r1', fieldBytes: 48 },
   'P-521': { curve: 'P-521', oid: '1.3.132.0.35', opensslName: 'secp521r1', fieldBytes: 66 },
   secp256k1: { curve: 'secp256k1', oid: '1.3.132.0.10', opensslName: 'secp256k1', fieldBytes: 32 },

@@ -70,7 +70,8 @@ export function describePublicKey(spki: Uint8Array): KeyAlgorithm {
 /**
  * Builds the DER SubjectPublicKeyInfo of a key given by its raw parameters. RSA integers are
  * written minimally; points and raw keys are written as given, so
- * `publicKeyToSpki(spkiToRawPublicKey(x))` returns `x` for every DER SPKI `x`.
+ * `publicKeyToSpki(spkiToRawPublicKey(x))` returns `x` for every SPKI `x` the parser accepts
+ * (it accepts strict DER only).
  *
  * @throws ProviderError `INVALID_INPUT` when the parameters are not a valid public key
  *   (empty modulus, point of the wrong size or not on the curve, raw key of the wrong length).
@@ -93,7 +94,7 @@ export function publicKeyToSpki(key: RawPublicKey): Uint8Array {
     }
     case 'ec': {
       const info = EC_CURVE_INFO[key.curve] as (typeof EC_CURVE_INFO)[EcCurve] | undefined;
-      if (!info) throw unsupported(`unsupported curve ${String(key.curve)}; supported: ${SUPPORTED}`);
+      if (!info) throw unsupported(`unsupported curve ${key.curve}; supported: ${SUPPORTED}`);
       checkPoint(key.point, info.fieldBytes, info.curve);
       spki = assemble(SpkiOid.EC_PUBLIC_KEY, encodeOid(info.oid), key.point);
       break;
@@ -133,7 +134,9 @@ export function spkiToRawPublicKey(spki: Uint8Array): RawPublicKey {
       break;
     default: {
       const kind = (Object.keys(OKP_OID) as OkpKind[]).find((k) => OKP_OID[k] === algorithm);
-      if (!kind) throw unsupported(`unsupported public-key algorithm ${algorithm}; supported: ${SUPPORTED}`);
+      if (!kind) {
+        throw unsupported(`unsupported public-key algorithm ${algorithm}; supported: ${SUPPORTED}`);
+      }
       // RFC 8410 §3: the parameters MUST be absent.
       if (parameters) throw invalid(`${kind} key with algorithm parameters`);
       checkOkpLength(kind, key);
@@ -159,7 +162,8 @@ function parseStructure(spki: Uint8Array): SpkiStructure {
     if (outer.end !== spki.length) throw new DerError(`${spki.length - outer.end} trailing bytes`);
     const [algorithmId, bits, extra] = readChildren(outer.content);
     if (!algorithmId || !bits || extra) throw new DerError('expected exactly two elements');
-    if (algorithmId.tag !== DerTag.SEQUENCE) throw new DerError('AlgorithmIdentifier is not a SEQUENCE');
+    if (algorithmId.tag !== DerTag.SEQUENCE)
+      throw new DerError('AlgorithmIdentifier is not a SEQUENCE');
     if (bits.tag !== DerTag.BIT_STRING) throw new DerError('subjectPublicKey is not a BIT STRING');
     const [oid, parameters, more] = readChildren(algorithmId.content);
     if (oid?.tag !== DerTag.OBJECT_IDENTIFIER || more) {
@@ -190,10 +194,12 @@ function parseRsa(parameters: SpkiStructure['parameters'], key: Uint8Array): Raw
     }
     const modulus = decodeUnsignedInteger(n.content, 'modulus');
     const exponent = decodeUnsignedInteger(e.content, 'publicExponent');
-    if (modulus.length === 0 || exponent.length === 0) throw new DerError('zero modulus or exponent');
+    if (modulus.length === 0 || exponent.length === 0)
+      throw new DerError('zero modulus or exponent');
     return { kind: 'rsa', n: new Uint8Array(modulus), e: new Uint8Array(exponent) };
   } catch (error) {
-    if (error instanceof DerError) throw invalid(`malformed RSA public key: ${error.message}`, error);
+    if (error instanceof DerError)
+      throw invalid(`malformed RSA public key: ${error.message}`, error);
     throw error;
   }
 }
@@ -204,7 +210,8 @@ function parseEc(parameters: SpkiStructure['parameters'], key: Uint8Array): RawP
   if (parameters.tag === DerTag.SEQUENCE) {
     throw unsupported('EC key with explicit curve parameters; only named curves are supported');
   }
-  if (parameters.tag !== DerTag.OBJECT_IDENTIFIER) throw invalid('EC key parameters are not a curve OID');
+  if (parameters.tag !== DerTag.OBJECT_IDENTIFIER)
+    throw invalid('EC key parameters are not a curve OID');
   let oid: string;
   try {
     oid = decodeOid(parameters.content);
@@ -233,7 +240,9 @@ function checkPoint(point: Uint8Array, fieldBytes: number, curve: EcCurve): void
 
 function checkOkpLength(kind: OkpKind, publicKey: Uint8Array): void {
   if (publicKey.length !== OKP_KEY_BYTES[kind]) {
-    throw invalid(`${kind} public key must be ${OKP_KEY_BYTES[kind]} bytes, got ${publicKey.length}`);
+    throw invalid(
+      `${kind} public key must be ${OKP_KEY_BYTES[kind]} bytes, got ${publicKey.length}`,
+    );
   }
 }
 
@@ -241,7 +250,11 @@ function assemble(oid: string, parameters: Uint8Array | undefined, key: Uint8Arr
   const algorithm = parameters
     ? encodeElement(DerTag.SEQUENCE, encodeOid(oid), parameters)
     : encodeElement(DerTag.SEQUENCE, encodeOid(oid));
-  return encodeElement(DerTag.SEQUENCE, algorithm, encodeElement(DerTag.BIT_STRING, Uint8Array.of(0), key));
+  return encodeElement(
+    DerTag.SEQUENCE,
+    algorithm,
+    encodeElement(DerTag.BIT_STRING, Uint8Array.of(0), key),
+  );
 }
 
 // OpenSSL checks what the DER cannot: that an EC point lies on its curve, RSA sanity.

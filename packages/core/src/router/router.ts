@@ -213,6 +213,7 @@ export function createRouter(options: RouterOptions): Router {
     reference: KeyReference,
     callOptions?: CallOptions,
   ): Promise<ResolvedKey> {
+    ensureOpen();
     try {
       return await resolve(reference, callOptions);
     } catch (error) {

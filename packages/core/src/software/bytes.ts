@@ -37,8 +37,3 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-/** Copies a node `Buffer` (or any view) into a plain `Uint8Array`, so public results are not Buffers. */
-export function toUint8Array(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.from(bytes);
-}

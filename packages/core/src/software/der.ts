@@ -1,5 +1,5 @@
 /**
- * The little of ASN.1 DER that ECDSA signatures and key containers need (X.690 §8, §10).
+ * The little of ASN.1 DER that ECDSA signatures and SEC 1 private keys need (X.690 §8, §10).
  * Every function is pure; the reader is strict (definite, minimal lengths) and returns
  * `undefined` instead of throwing, so callers choose the error.
  */
@@ -7,9 +7,7 @@
 /** ASN.1 universal tags used here. */
 export const DerTag = {
   INTEGER: 0x02,
-  BIT_STRING: 0x03,
   OCTET_STRING: 0x04,
-  OBJECT_IDENTIFIER: 0x06,
   SEQUENCE: 0x30,
 } as const;
 

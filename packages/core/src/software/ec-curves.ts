@@ -9,8 +9,6 @@ export interface EcCurveParameters {
   readonly name: EcCurve;
   /** The name OpenSSL (and so node:crypto) gives the curve. */
   readonly nodeName: string;
-  /** DER contents of the curve's OBJECT IDENTIFIER (RFC 5480 §2.1.1.1, RFC 5639 §4.1). */
-  readonly oid: Uint8Array;
   readonly p: bigint;
   readonly a: bigint;
   readonly b: bigint;
@@ -25,15 +23,12 @@ export interface EcCurveParameters {
   readonly orderBytes: number;
 }
 
-type Constants = Omit<EcCurveParameters, 'fieldBytes' | 'orderBits' | 'orderBytes' | 'oid'> & {
-  readonly oid: string;
-};
+type Constants = Omit<EcCurveParameters, 'fieldBytes' | 'orderBits' | 'orderBytes'>;
 
 function define(constants: Constants): EcCurveParameters {
   const orderBits = bitLength(constants.n);
   return {
     ...constants,
-    oid: Uint8Array.from(Buffer.from(constants.oid, 'hex')),
     fieldBytes: Math.ceil(bitLength(constants.p) / 8),
     orderBits,
     orderBytes: Math.ceil(orderBits / 8),
@@ -51,7 +46,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   'P-256': define({
     name: 'P-256',
     nodeName: 'prime256v1',
-    oid: '2a8648ce3d030107',
     p: P256_P,
     a: P256_P - 3n,
     b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
@@ -62,7 +56,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   'P-384': define({
     name: 'P-384',
     nodeName: 'secp384r1',
-    oid: '2b81040022',
     p: P384_P,
     a: P384_P - 3n,
     b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
@@ -73,7 +66,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   'P-521': define({
     name: 'P-521',
     nodeName: 'secp521r1',
-    oid: '2b81040023',
     p: P521_P,
     a: P521_P - 3n,
     b: 0x51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
@@ -84,7 +76,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   secp256k1: define({
     name: 'secp256k1',
     nodeName: 'secp256k1',
-    oid: '2b8104000a',
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn,
     a: 0n,
     b: 7n,
@@ -96,7 +87,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   brainpoolP256r1: define({
     name: 'brainpoolP256r1',
     nodeName: 'brainpoolP256r1',
-    oid: '2b2403030208010107',
     p: 0xa9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377n,
     a: 0x7d5a0975fc2c3057eef67530417affe7fb8055c126dc5c6ce94a4b44f330b5d9n,
     b: 0x26dc5c6ce94a4b44f330b5d9bbd77cbf958416295cf7e1ce6bccdc18ff8c07b6n,
@@ -107,7 +97,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   brainpoolP384r1: define({
     name: 'brainpoolP384r1',
     nodeName: 'brainpoolP384r1',
-    oid: '2b240303020801010b',
     p: 0x8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53n,
     a: 0x7bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826n,
     b: 0x04a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c11n,
@@ -118,7 +107,6 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   brainpoolP512r1: define({
     name: 'brainpoolP512r1',
     nodeName: 'brainpoolP512r1',
-    oid: '2b240303020801010d',
     p: 0xaadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca703308717d4d9b009bc66842aecda12ae6a380e62881ff2f2d82c68528aa6056583a48f3n,
     a: 0x7830a3318b603b89e2327145ac234cc594cbdd8d3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94can,
     b: 0x3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94cadc083e67984050b75ebae5dd2809bd638016f723n,
@@ -127,11 +115,3 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
     n: 0xaadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069n,
   }),
 };
-
-/** The contract name of a curve from the name node:crypto reports, or `undefined` if unknown. */
-export function curveFromNodeName(nodeName: string): EcCurve | undefined {
-  for (const parameters of Object.values(EC_CURVE_PARAMETERS)) {
-    if (parameters.nodeName === nodeName) return parameters.name;
-  }
-  return undefined;
-}

@@ -46,7 +46,7 @@ export function* rfc6979Nonces(
 
   // Step h.
   for (;;) {
-    let t = new Uint8Array(0);
+    let t: Uint8Array = new Uint8Array(0);
     while (t.length * 8 < qlen) {
       v = hmac(k, v);
       t = concatBytes(t, v);

@@ -45,16 +45,22 @@ export class Problems {
    * Counts one case that must reject with a `ProviderError` of one of `codes`, and records
    * what happened instead.
    */
-  async expectCode(what: string, call: () => Promise<unknown>, codes: readonly ErrorCode[]) {
+  async expectCode(what: string, call: () => PromiseLike<unknown>, codes: readonly ErrorCode[]) {
     const outcome = await settle(call);
     const wanted = codes.join(' or ');
     if (!outcome.rejected) {
       this.check(false, `${what}: resolved, expected a ProviderError ${wanted}`);
     } else if (!isProviderError(outcome.error)) {
-      this.check(false, `${what}: rejected with ${describeError(outcome.error)}, not a ProviderError`);
+      this.check(
+        false,
+        `${what}: rejected with ${describeError(outcome.error)}, not a ProviderError`,
+      );
     } else {
       const { code } = outcome.error;
-      this.check(codes.includes(code), `${what}: got ${describeError(outcome.error)}, expected ${wanted}`);
+      this.check(
+        codes.includes(code),
+        `${what}: got ${describeError(outcome.error)}, expected ${wanted}`,
+      );
     }
   }
 }
@@ -65,7 +71,7 @@ export type Settled<T> =
   | { readonly rejected: true; readonly error: unknown };
 
 /** Runs `call` and reports how it settled (a synchronous throw counts as a rejection). */
-export async function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
+export async function settle<T>(call: () => PromiseLike<T>): Promise<Settled<T>> {
   try {
     return { rejected: false, value: await call() };
   } catch (error) {
