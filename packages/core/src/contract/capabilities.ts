@@ -29,11 +29,18 @@ export interface CipherCapability<S extends string> {
   readonly scheme: S;
   /** Key algorithms this applies to. */
   readonly algorithms: readonly KeyAlgorithmKind[];
-  /** Hashes accepted (OAEP). */
+  /**
+   * Hashes accepted (OAEP hash and MGF1 hash). Absent for schemes that take no hash
+   * (`ecdh`, `openpgp`, `rsa-pkcs1v15`); for `rsa-oaep`, absent means `sha256` only.
+   */
   readonly hashes?: readonly HashAlgorithm[];
 }
 
-/** What a provider can do; static for the provider's lifetime. */
+/**
+ * What a provider can do; static for the provider's lifetime. A scheme may appear in more than
+ * one entry (an aggregating provider lists each member's); what one key can do is the union of
+ * the entries that list its algorithm. A request outside every entry fails with `UNSUPPORTED`.
+ */
 export interface ProviderCapabilities {
   readonly sign: readonly SignCapability[];
   readonly decrypt: readonly CipherCapability<DecryptScheme>[];

@@ -4,7 +4,11 @@
 export const ErrorCode = {
   /** No key matches the reference. */
   KEY_NOT_FOUND: 'KEY_NOT_FOUND',
-  /** The provider or the key cannot do what was asked (scheme, hash, format). */
+  /**
+   * The provider or the key cannot do what was asked: a scheme that does not fit the key
+   * (EdDSA with an RSA key), or a scheme, hash, input kind, encoding or format that the
+   * provider's capabilities do not list.
+   */
   UNSUPPORTED: 'UNSUPPORTED',
   /** A PIN or passphrase is needed and no secret source could supply one. */
   LOCKED: 'LOCKED',
@@ -18,7 +22,11 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   /** The operation was cancelled by the backend or the user (not by the caller's signal). */
   CANCELLED: 'CANCELLED',
-  /** The request is malformed: wrong digest length, bad ciphertext, too large, … */
+  /**
+   * The request is malformed: a digest whose length does not match its hash, a ciphertext that
+   * does not decrypt, an ECDH peer key on another curve, a body too large, an ambiguous key
+   * reference, …
+   */
   INVALID_INPUT: 'INVALID_INPUT',
   /** The backend answered something the protocol does not allow. */
   PROTOCOL: 'PROTOCOL',

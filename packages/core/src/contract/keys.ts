@@ -34,7 +34,11 @@ export interface KeyAliases {
 export interface KeyInfo {
   /** Stable identifier, unique within its provider and unchanged across restarts. */
   readonly id: string;
-  /** The `id` of the provider that holds the key. */
+  /**
+   * The `id` of the provider that holds the key. Aggregating providers (the router, the gateway
+   * client) keep the id of the member provider that holds it, so `provider` may differ from the
+   * id of the provider that listed the key; `provider/id` then names the key uniquely.
+   */
   readonly provider: string;
   /** A human label (PKCS#11 CKA_LABEL, OpenPGP primary user ID, …). */
   readonly label?: string;

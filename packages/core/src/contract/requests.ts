@@ -7,8 +7,10 @@ import type {
 import type { KeyInfo } from './keys.js';
 
 /**
- * A reference to a key: its provider-local `id`, or any alias, optionally prefixed with the
- * alias type (`keygrip:`, `spki-sha256:`, `openpgp:`, `keyid:`, `x509-sha256:`), or a `pkcs11:` URI.
+ * A reference to a key: its provider-local `id`, its label, or any alias, optionally prefixed
+ * with the alias type (`keygrip:`, `spki-sha256:`, `openpgp:`, `keyid:`, `x509-sha256:`), or a
+ * `pkcs11:` URI. Hex aliases compare case-insensitively and may carry `0x`. Through a router,
+ * `providerId/reference` searches one provider only.
  */
 export type KeyReference = string;
 
@@ -25,7 +27,13 @@ export interface OpenPgpSignOptions {
   readonly armor?: boolean;
 }
 
-/** A request to sign. */
+/**
+ * A request to sign.
+ *
+ * `eddsa` is pure EdDSA over `data`; EdDSA over a `digest` (Ed25519ph) is `UNSUPPORTED`.
+ * Backends that sign a hash-sized message (gpg-agent 2.2) state the largest `data` they accept
+ * in `SignCapability.maxDataLength`.
+ */
 export type SignRequest = SignInput & {
   /** The signing key. */
   readonly key: KeyReference;
@@ -112,7 +120,10 @@ export type DecryptRequest =
   | {
       readonly key: KeyReference;
       readonly scheme: 'ecdh';
-      /** The peer's (ephemeral) public key: DER SPKI, or the raw point/u-coordinate. */
+      /**
+       * The peer's (ephemeral) public key: DER SPKI, or the raw point (uncompressed `04‖x‖y`
+       * or compressed) for EC keys, or the raw u-coordinate for X25519/X448.
+       */
       readonly peerPublicKey: Uint8Array;
     }
   | {
