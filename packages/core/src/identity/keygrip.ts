@@ -1,9 +1,10 @@
 import { ECDH, createHash } from 'node:crypto';
 import type { EcCurve } from '../contract/algorithms.js';
-import { stripLeadingZeros, toPositiveTwosComplement } from './der.js';
+import { stripLeadingZeros } from '../encoding/bytes.js';
+import { toPositiveTwosComplement } from '../encoding/der.js';
+import { EC_CURVE_PARAMETERS } from '../encoding/ec-curves.js';
 import type { GripCurve } from './keygrip-curves.js';
 import { GRIP_CURVES } from './keygrip-curves.js';
-import { EC_CURVE_INFO } from './oids.js';
 import { spkiToRawPublicKey } from './spki.js';
 
 /**
@@ -65,7 +66,7 @@ function uncompressed(curve: EcCurve, point: Uint8Array): Uint8Array {
   if (point[0] === 0x04) return point;
   return ECDH.convertKey(
     Buffer.from(point),
-    EC_CURVE_INFO[curve].opensslName,
+    EC_CURVE_PARAMETERS[curve].opensslName,
     undefined,
     undefined,
     'uncompressed',

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { EcCurve, KeyAlgorithm } from '../contract/algorithms.js';
-import { ErrorCode, ProviderError } from '../contract/errors.js';
+import { bitLength, bytesToBigInt, stripLeadingZeros } from '../encoding/bytes.js';
 import {
   DerError,
   DerTag,
@@ -9,12 +9,14 @@ import {
   encodeElement,
   encodeOid,
   encodeUnsignedInteger,
-  expectElement,
+  mapDerError,
   readChildren,
-  stripLeadingZeros,
-} from './der.js';
+  readWholeElement,
+} from '../encoding/der.js';
+import { EC_CURVE_PARAMETERS, curveByOid } from '../encoding/ec-curves.js';
+import { invalidInput, unsupported } from '../util/errors.js';
 import type { OkpKind } from './oids.js';
-import { EC_CURVE_INFO, OKP_KEY_BYTES, OKP_OID, SpkiOid, curveByOid } from './oids.js';
+import { OKP_KEY_BYTES, OKP_OID, SpkiOid } from './oids.js';
 
 /**
  * A public key as its raw parameters: what gpg S-expressions, PKCS#11 attributes and OpenPGP
@@ -59,7 +61,7 @@ export function describePublicKey(spki: Uint8Array): KeyAlgorithm {
   const key = spkiToRawPublicKey(spki);
   switch (key.kind) {
     case 'rsa':
-      return { kind: 'rsa', bits: bitLength(key.n) };
+      return { kind: 'rsa', bits: bitLength(bytesToBigInt(key.n)) };
     case 'ec':
       return { kind: 'ec', curve: key.curve };
     default:
@@ -82,7 +84,7 @@ export function publicKeyToSpki(key: RawPublicKey): Uint8Array {
   switch (key.kind) {
     case 'rsa': {
       if (stripLeadingZeros(key.n).length === 0 || stripLeadingZeros(key.e).length === 0) {
-        throw invalid('RSA modulus and exponent must be non-zero');
+        throw invalidInput('RSA modulus and exponent must be non-zero');
       }
       const rsaKey = encodeElement(
         DerTag.SEQUENCE,
@@ -93,9 +95,10 @@ export function publicKeyToSpki(key: RawPublicKey): Uint8Array {
       break;
     }
     case 'ec': {
-      const info = EC_CURVE_INFO[key.curve] as (typeof EC_CURVE_INFO)[EcCurve] | undefined;
+      const info = EC_CURVE_PARAMETERS[key.curve] as
+        (typeof EC_CURVE_PARAMETERS)[EcCurve] | undefined;
       if (!info) throw unsupported(`unsupported curve ${key.curve}; supported: ${SUPPORTED}`);
-      checkPoint(key.point, info.fieldBytes, info.curve);
+      checkPoint(key.point, info.fieldBytes, info.name);
       spki = assemble(SpkiOid.EC_PUBLIC_KEY, encodeOid(info.oid), key.point);
       break;
     }
@@ -138,7 +141,7 @@ export function spkiToRawPublicKey(spki: Uint8Array): RawPublicKey {
         throw unsupported(`unsupported public-key algorithm ${algorithm}; supported: ${SUPPORTED}`);
       }
       // RFC 8410 §3: the parameters MUST be absent.
-      if (parameters) throw invalid(`${kind} key with algorithm parameters`);
+      if (parameters) throw invalidInput(`${kind} key with algorithm parameters`);
       checkOkpLength(kind, key);
       raw = { kind, publicKey: new Uint8Array(key) };
     }
@@ -157,72 +160,65 @@ interface SpkiStructure {
 // AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
 // (RFC 5280 §4.1.1.2 and §4.1.2.7)
 function parseStructure(spki: Uint8Array): SpkiStructure {
-  try {
-    const outer = expectElement(spki, 0, DerTag.SEQUENCE, 'SubjectPublicKeyInfo');
-    if (outer.end !== spki.length) throw new DerError(`${spki.length - outer.end} trailing bytes`);
-    const [algorithmId, bits, extra] = readChildren(outer.content);
-    if (!algorithmId || !bits || extra) throw new DerError('expected exactly two elements');
-    if (algorithmId.tag !== DerTag.SEQUENCE)
-      throw new DerError('AlgorithmIdentifier is not a SEQUENCE');
-    if (bits.tag !== DerTag.BIT_STRING) throw new DerError('subjectPublicKey is not a BIT STRING');
-    const [oid, parameters, more] = readChildren(algorithmId.content);
-    if (oid?.tag !== DerTag.OBJECT_IDENTIFIER || more) {
-      throw new DerError('AlgorithmIdentifier must be an OID and optional parameters');
-    }
-    // The first content octet of a BIT STRING counts the unused bits; keys are whole bytes.
-    if (bits.content[0] !== 0) throw new DerError('subjectPublicKey has unused bits');
-    return { algorithm: decodeOid(oid.content), parameters, key: bits.content.subarray(1) };
-  } catch (error) {
-    if (error instanceof DerError) {
-      throw invalid(`not a DER SubjectPublicKeyInfo: ${error.message}`, error);
-    }
-    throw error;
-  }
+  return mapDerError(
+    () => {
+      const outer = readWholeElement(spki, DerTag.SEQUENCE, 'SubjectPublicKeyInfo');
+      const [algorithmId, bits, extra] = readChildren(outer.content);
+      if (!algorithmId || !bits || extra) throw new DerError('expected exactly two elements');
+      if (algorithmId.tag !== DerTag.SEQUENCE)
+        throw new DerError('AlgorithmIdentifier is not a SEQUENCE');
+      if (bits.tag !== DerTag.BIT_STRING)
+        throw new DerError('subjectPublicKey is not a BIT STRING');
+      const [oid, parameters, more] = readChildren(algorithmId.content);
+      if (oid?.tag !== DerTag.OBJECT_IDENTIFIER || more) {
+        throw new DerError('AlgorithmIdentifier must be an OID and optional parameters');
+      }
+      // The first content octet of a BIT STRING counts the unused bits; keys are whole bytes.
+      if (bits.content[0] !== 0) throw new DerError('subjectPublicKey has unused bits');
+      return { algorithm: decodeOid(oid.content), parameters, key: bits.content.subarray(1) };
+    },
+    (error) => invalidInput(`not a DER SubjectPublicKeyInfo: ${error.message}`, error),
+  );
 }
 
 // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1)
 function parseRsa(parameters: SpkiStructure['parameters'], key: Uint8Array): RawPublicKey {
   if (parameters?.tag !== DerTag.NULL || parameters.content.length !== 0) {
-    throw invalid('RSA key parameters must be NULL (RFC 3279 §2.3.1)');
+    throw invalidInput('RSA key parameters must be NULL (RFC 3279 §2.3.1)');
   }
-  try {
-    const sequence = expectElement(key, 0, DerTag.SEQUENCE, 'RSAPublicKey');
-    if (sequence.end !== key.length) throw new DerError('trailing bytes after RSAPublicKey');
-    const [n, e, extra] = readChildren(sequence.content);
-    if (n?.tag !== DerTag.INTEGER || e?.tag !== DerTag.INTEGER || extra) {
-      throw new DerError('RSAPublicKey must be two INTEGERs');
-    }
-    const modulus = decodeUnsignedInteger(n.content, 'modulus');
-    const exponent = decodeUnsignedInteger(e.content, 'publicExponent');
-    if (modulus.length === 0 || exponent.length === 0)
-      throw new DerError('zero modulus or exponent');
-    return { kind: 'rsa', n: new Uint8Array(modulus), e: new Uint8Array(exponent) };
-  } catch (error) {
-    if (error instanceof DerError)
-      throw invalid(`malformed RSA public key: ${error.message}`, error);
-    throw error;
-  }
+  return mapDerError(
+    () => {
+      const sequence = readWholeElement(key, DerTag.SEQUENCE, 'RSAPublicKey');
+      const [n, e, extra] = readChildren(sequence.content);
+      if (n?.tag !== DerTag.INTEGER || e?.tag !== DerTag.INTEGER || extra) {
+        throw new DerError('RSAPublicKey must be two INTEGERs');
+      }
+      const modulus = decodeUnsignedInteger(n.content, 'modulus');
+      const exponent = decodeUnsignedInteger(e.content, 'publicExponent');
+      if (modulus.length === 0 || exponent.length === 0)
+        throw new DerError('zero modulus or exponent');
+      return { kind: 'rsa', n: new Uint8Array(modulus), e: new Uint8Array(exponent) };
+    },
+    (error) => invalidInput(`malformed RSA public key: ${error.message}`, error),
+  );
 }
 
 // ECParameters ::= CHOICE { namedCurve OBJECT IDENTIFIER, ... } (RFC 5480 §2.1.1)
 function parseEc(parameters: SpkiStructure['parameters'], key: Uint8Array): RawPublicKey {
-  if (!parameters) throw invalid('EC key without curve parameters');
+  if (!parameters) throw invalidInput('EC key without curve parameters');
   if (parameters.tag === DerTag.SEQUENCE) {
     throw unsupported('EC key with explicit curve parameters; only named curves are supported');
   }
   if (parameters.tag !== DerTag.OBJECT_IDENTIFIER)
-    throw invalid('EC key parameters are not a curve OID');
-  let oid: string;
-  try {
-    oid = decodeOid(parameters.content);
-  } catch (error) {
-    if (error instanceof DerError) throw invalid(`malformed curve OID: ${error.message}`, error);
-    throw error;
-  }
+    throw invalidInput('EC key parameters are not a curve OID');
+  const oid = mapDerError(
+    () => decodeOid(parameters.content),
+    (error) => invalidInput(`malformed curve OID: ${error.message}`, error),
+  );
   const info = curveByOid(oid);
   if (!info) throw unsupported(`unsupported EC curve ${oid}; supported: ${SUPPORTED}`);
-  checkPoint(key, info.fieldBytes, info.curve);
-  return { kind: 'ec', curve: info.curve, point: new Uint8Array(key) };
+  checkPoint(key, info.fieldBytes, info.name);
+  return { kind: 'ec', curve: info.name, point: new Uint8Array(key) };
 }
 
 // SEC 1 §2.3.3: 04 ‖ x ‖ y, or 02/03 ‖ x. Hybrid (06/07) and infinity (00) are refused.
@@ -232,7 +228,7 @@ function checkPoint(point: Uint8Array, fieldBytes: number, curve: EcCurve): void
     (form === 0x04 && point.length === 1 + 2 * fieldBytes) ||
     ((form === 0x02 || form === 0x03) && point.length === 1 + fieldBytes);
   if (!ok) {
-    throw invalid(
+    throw invalidInput(
       `${curve} point must be 04‖x‖y (${1 + 2 * fieldBytes} bytes) or 02/03‖x (${1 + fieldBytes} bytes); got ${point.length} bytes starting 0x${(form ?? 0).toString(16)}`,
     );
   }
@@ -240,7 +236,7 @@ function checkPoint(point: Uint8Array, fieldBytes: number, curve: EcCurve): void
 
 function checkOkpLength(kind: OkpKind, publicKey: Uint8Array): void {
   if (publicKey.length !== OKP_KEY_BYTES[kind]) {
-    throw invalid(
+    throw invalidInput(
       `${kind} public key must be ${OKP_KEY_BYTES[kind]} bytes, got ${publicKey.length}`,
     );
   }
@@ -266,20 +262,6 @@ function checkWithNode(spki: Uint8Array): void {
       type: 'spki',
     });
   } catch (error) {
-    throw invalid('not a valid public key: node:crypto (OpenSSL) rejects it', error);
+    throw invalidInput('not a valid public key: node:crypto (OpenSSL) rejects it', error);
   }
-}
-
-function bitLength(unsigned: Uint8Array): number {
-  const magnitude = stripLeadingZeros(unsigned);
-  const top = magnitude[0] ?? 0;
-  return (magnitude.length - 1) * 8 + (32 - Math.clz32(top));
-}
-
-function invalid(message: string, cause?: unknown): ProviderError {
-  return new ProviderError(ErrorCode.INVALID_INPUT, message, cause === undefined ? {} : { cause });
-}
-
-function unsupported(message: string): ProviderError {
-  return new ProviderError(ErrorCode.UNSUPPORTED, message);
 }

@@ -2,7 +2,7 @@ import { constants, diffieHellman, privateDecrypt, type KeyObject } from 'node:c
 
 import { formatAlgorithm, type HashAlgorithm } from '../contract/algorithms.js';
 import type { CallOptions } from '../contract/call-options.js';
-import { invalidInput, unsupported } from './errors.js';
+import { invalidInput, unsupported } from '../util/errors.js';
 import { oaepHash } from './oaep.js';
 import { algorithmOfKeyObject, importPeerPublicKey } from './public-key.js';
 

@@ -1,5 +1,5 @@
 import type { HashAlgorithm } from '../contract/algorithms.js';
-import { concatBytes } from './bytes.js';
+import { concatBytes } from '../encoding/bytes.js';
 
 /**
  * DER of `DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }` up to the digest itself,

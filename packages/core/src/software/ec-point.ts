@@ -1,12 +1,12 @@
 /**
- * Point arithmetic on the short Weierstrass curves of `ec-curves.ts`, in Jacobian coordinates
- * (x = X/Z², y = Y/Z³; Z = 0 is the point at infinity), with plain bigints.
+ * Point arithmetic on the short Weierstrass curves of `encoding/ec-curves.ts`, in Jacobian
+ * coordinates (x = X/Z², y = Y/Z³; Z = 0 is the point at infinity), with plain bigints.
  *
  * NOT constant-time: running time depends on the scalars. Fine for verification (public data);
  * signing with it leaks timing about the nonce and is meant for reference and test providers.
  */
-import { bigIntToBytes, bytesToBigInt } from './bytes.js';
-import type { EcCurveParameters } from './ec-curves.js';
+import { bigIntToBytes, bytesToBigInt } from '../encoding/bytes.js';
+import type { EcCurveParameters } from '../encoding/ec-curves.js';
 
 /** A point in affine coordinates; the point at infinity is never represented this way. */
 export interface AffinePoint {

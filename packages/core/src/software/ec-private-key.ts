@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
-import { DerTag, readDerSequence, readWholeDerElement } from './der.js';
-import { invalidInput } from './errors.js';
+import { DerError, DerTag, mapDerError, readChildren, readWholeElement } from '../encoding/der.js';
+import { invalidInput } from '../util/errors.js';
 
 /**
  * The private scalar d of an EC private key, big-endian, from its SEC 1 `ECPrivateKey`
@@ -15,11 +15,14 @@ export function ecPrivateScalar(privateKey: KeyObject): Uint8Array {
   } catch (error) {
     throw invalidInput('the EC private key cannot be exported as SEC 1', error);
   }
-  const contents = readWholeDerElement(der, DerTag.SEQUENCE);
-  const elements = contents === undefined ? undefined : readDerSequence(contents);
-  const scalar = elements?.[1];
-  if (scalar?.tag !== DerTag.OCTET_STRING) {
-    throw invalidInput('the EC private key is not a valid SEC 1 ECPrivateKey');
-  }
-  return Uint8Array.from(scalar.value);
+  return mapDerError(
+    () => {
+      const sequence = readWholeElement(der, DerTag.SEQUENCE, 'ECPrivateKey');
+      const [, scalar] = readChildren(sequence.content);
+      if (scalar?.tag !== DerTag.OCTET_STRING)
+        throw new DerError('privateKey is not an OCTET STRING');
+      return Uint8Array.from(scalar.content);
+    },
+    (error) => invalidInput('the EC private key is not a valid SEC 1 ECPrivateKey', error),
+  );
 }

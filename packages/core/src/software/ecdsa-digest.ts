@@ -3,10 +3,10 @@
  * node:crypto only signs and verifies whole messages. Signatures are IEEE P1363 (r‖s).
  */
 import type { EcCurve, HashAlgorithm } from '../contract/algorithms.js';
-import { bigIntToBytes, bytesToBigInt, concatBytes } from './bytes.js';
-import { EC_CURVE_PARAMETERS } from './ec-curves.js';
+import { bigIntToBytes, bytesToBigInt, concatBytes } from '../encoding/bytes.js';
+import { EC_CURVE_PARAMETERS } from '../encoding/ec-curves.js';
 import { decodePoint, invert, mod, multiplyAndAdd, multiplyBase } from './ec-point.js';
-import { invalidInput } from './errors.js';
+import { invalidInput } from '../util/errors.js';
 import { bits2int, rfc6979Nonces } from './rfc6979.js';
 
 /**

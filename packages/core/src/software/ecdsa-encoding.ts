@@ -5,16 +5,17 @@
  */
 import type { EcCurve } from '../contract/algorithms.js';
 import {
+  DerError,
   DerTag,
-  encodeDerElement,
-  encodeDerUnsignedInteger,
-  readDerSequence,
-  readWholeDerElement,
-  unsignedIntegerBytes,
-} from './der.js';
-import { concatBytes } from './bytes.js';
-import { EC_CURVE_PARAMETERS } from './ec-curves.js';
-import { invalidInput } from './errors.js';
+  decodeUnsignedInteger,
+  encodeElement,
+  encodeUnsignedInteger,
+  mapDerError,
+  readChildren,
+  readWholeElement,
+} from '../encoding/der.js';
+import { EC_CURVE_PARAMETERS } from '../encoding/ec-curves.js';
+import { invalidInput } from '../util/errors.js';
 
 /**
  * Converts a DER ECDSA signature to P1363 `r‖s` for `curve`.
@@ -25,20 +26,24 @@ import { invalidInput } from './errors.js';
  */
 export function ecdsaDerToP1363(der: Uint8Array, curve: EcCurve): Uint8Array {
   const size = EC_CURVE_PARAMETERS[curve].orderBytes;
-  const malformed = (): never => {
-    throw invalidInput(`the ECDSA signature is not a valid DER Ecdsa-Sig-Value for ${curve}`);
-  };
-  const contents = readWholeDerElement(der, DerTag.SEQUENCE) ?? malformed();
-  const elements = readDerSequence(contents) ?? malformed();
-  if (elements.length !== 2) malformed();
-  const out = new Uint8Array(2 * size);
-  elements.forEach((element, index) => {
-    if (element.tag !== DerTag.INTEGER) malformed();
-    const magnitude = unsignedIntegerBytes(element.value) ?? malformed();
-    if (magnitude.length > size) malformed();
-    out.set(magnitude, (index + 1) * size - magnitude.length);
-  });
-  return out;
+  return mapDerError(
+    () => {
+      const sequence = readWholeElement(der, DerTag.SEQUENCE, 'Ecdsa-Sig-Value');
+      const integers = readChildren(sequence.content);
+      if (integers.length !== 2) throw new DerError('expected two INTEGERs');
+      const out = new Uint8Array(2 * size);
+      integers.forEach((integer, index) => {
+        const name = index === 0 ? 'r' : 's';
+        if (integer.tag !== DerTag.INTEGER) throw new DerError(`${name} is not an INTEGER`);
+        const magnitude = decodeUnsignedInteger(integer.content, name);
+        if (magnitude.length > size) throw new DerError(`${name} is longer than the order`);
+        out.set(magnitude, (index + 1) * size - magnitude.length);
+      });
+      return out;
+    },
+    (error) =>
+      invalidInput(`the ECDSA signature is not a valid DER Ecdsa-Sig-Value for ${curve}`, error),
+  );
 }
 
 /**
@@ -52,11 +57,9 @@ export function ecdsaP1363ToDer(signature: Uint8Array): Uint8Array {
     );
   }
   const half = signature.length / 2;
-  return encodeDerElement(
+  return encodeElement(
     DerTag.SEQUENCE,
-    concatBytes(
-      encodeDerUnsignedInteger(signature.subarray(0, half)),
-      encodeDerUnsignedInteger(signature.subarray(half)),
-    ),
+    encodeUnsignedInteger(signature.subarray(0, half)),
+    encodeUnsignedInteger(signature.subarray(half)),
   );
 }

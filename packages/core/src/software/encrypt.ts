@@ -10,8 +10,8 @@ import { formatAlgorithm, type HashAlgorithm, type KeyAlgorithm } from '../contr
 import type { CallOptions } from '../contract/call-options.js';
 import { ErrorCode, ProviderError } from '../contract/errors.js';
 import { raceAbort } from '../util/abort.js';
-import { invalidInput, unsupported } from './errors.js';
-import { EC_CURVE_PARAMETERS } from './ec-curves.js';
+import { invalidInput, unsupported } from '../util/errors.js';
+import { EC_CURVE_PARAMETERS } from '../encoding/ec-curves.js';
 import { maxOaepPlaintextLength, oaepHash } from './oaep.js';
 import { importPublicKey } from './public-key.js';
 
@@ -133,7 +133,7 @@ function generateEphemeral(
       } else resolve({ publicKey, privateKey });
     };
     if (algorithm.kind === 'ec') {
-      generateKeyPair('ec', { namedCurve: EC_CURVE_PARAMETERS[algorithm.curve].nodeName }, done);
+      generateKeyPair('ec', { namedCurve: EC_CURVE_PARAMETERS[algorithm.curve].opensslName }, done);
     } else if (algorithm.kind === 'x25519') {
       generateKeyPair('x25519', {}, done);
     } else {

@@ -1,5 +1,5 @@
 import { HASH_ALGORITHMS, HASH_LENGTHS, type HashAlgorithm } from '../contract/algorithms.js';
-import { unsupported } from './errors.js';
+import { unsupported } from '../util/errors.js';
 import { isHashAlgorithm } from './guards.js';
 
 /** Checks an OAEP hash name (default `sha256`); throws `UNSUPPORTED` for an unknown one. */

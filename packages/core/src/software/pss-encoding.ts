@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { HASH_LENGTHS, type HashAlgorithm } from '../contract/algorithms.js';
-import { concatBytes, equalBytes } from './bytes.js';
+import { concatBytes, equalBytes } from '../encoding/bytes.js';
 import { mgf1 } from './mgf1.js';
 
 function hashPrime(hash: HashAlgorithm, mHash: Uint8Array, salt: Uint8Array): Uint8Array {

@@ -7,7 +7,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { formatAlgorithm, type EcCurve, type KeyAlgorithm } from '../contract/algorithms.js';
 import { isProviderError } from '../contract/errors.js';
 import { describePublicKey, publicKeyToSpki, spkiToRawPublicKey } from '../identity/index.js';
-import { invalidInput } from './errors.js';
+import { OKP_KEY_BYTES } from '../identity/oids.js';
+import { invalidInput } from '../util/errors.js';
 
 /** A parsed public key: node's handle and what the contract calls its algorithm. */
 export interface ImportedPublicKey {
@@ -50,9 +51,6 @@ export function ecPublicPoint(spki: Uint8Array, curve: EcCurve): Uint8Array {
   return raw.point;
 }
 
-// RFC 7748 u-coordinate lengths.
-const MONTGOMERY_KEY_BYTES = { x25519: 32, x448: 56 } as const;
-
 /**
  * Imports a key-agreement peer's public key for a private key of `algorithm`: DER SPKI, an EC
  * point (SEC 1, compressed or not) or an X25519/X448 u-coordinate. Throws `INVALID_INPUT`
@@ -63,7 +61,8 @@ export function importPeerPublicKey(bytes: Uint8Array, algorithm: KeyAlgorithm):
   try {
     let spki = bytes;
     if (algorithm.kind === 'x25519' || algorithm.kind === 'x448') {
-      if (bytes.length === MONTGOMERY_KEY_BYTES[algorithm.kind]) {
+      // A raw RFC 7748 u-coordinate, not an SPKI.
+      if (bytes.length === OKP_KEY_BYTES[algorithm.kind]) {
         spki = publicKeyToSpki({ kind: algorithm.kind, publicKey: bytes });
       }
     } else if (algorithm.kind === 'ec' && bytes[0] !== 0x30) {

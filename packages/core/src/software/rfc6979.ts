@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 import { HASH_LENGTHS, type HashAlgorithm } from '../contract/algorithms.js';
-import { bigIntToBytes, bitLength, bytesToBigInt, concatBytes } from './bytes.js';
+import { bigIntToBytes, bitLength, bytesToBigInt, concatBytes } from '../encoding/bytes.js';
 
 /**
  * RFC 6979 §2.3.2 bits2int: the leftmost `qlen` bits of `bytes` as an integer. ECDSA's digest

@@ -11,7 +11,7 @@ import {
 } from 'node:crypto';
 
 import type { HashAlgorithm } from '../contract/algorithms.js';
-import { equalBytes } from './bytes.js';
+import { equalBytes } from '../encoding/bytes.js';
 import { encodeDigestInfo } from './digest-info.js';
 import { emsaPssEncode, emsaPssVerify } from './pss-encoding.js';
 

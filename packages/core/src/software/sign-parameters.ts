@@ -11,7 +11,7 @@ import {
   type SignScheme,
 } from '../contract/algorithms.js';
 import { digestInfoLength } from './digest-info.js';
-import { invalidInput, unsupported } from './errors.js';
+import { invalidInput, unsupported } from '../util/errors.js';
 import { isHashAlgorithm, isSignScheme, isSignatureEncoding } from './guards.js';
 import { maxPssSaltLength } from './pss-encoding.js';
 

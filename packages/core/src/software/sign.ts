@@ -7,7 +7,7 @@ import { raceAbort } from '../util/abort.js';
 import { ecPrivateScalar } from './ec-private-key.js';
 import { signEcdsaDigest } from './ecdsa-digest.js';
 import { ecdsaP1363ToDer } from './ecdsa-encoding.js';
-import { invalidInput } from './errors.js';
+import { invalidInput } from '../util/errors.js';
 import { nodeSign } from './node-signature.js';
 import { algorithmOfKeyObject, sameAlgorithm } from './public-key.js';
 import { signRsaPkcs1v15Digest, signRsaPssDigest } from './rsa-digest.js';

@@ -2,7 +2,7 @@ import type { CallOptions } from '../contract/call-options.js';
 import { raceAbort } from '../util/abort.js';
 import { ecdsaDerToP1363 } from './ecdsa-encoding.js';
 import { verifyEcdsaDigest } from './ecdsa-digest.js';
-import { invalidInput } from './errors.js';
+import { invalidInput } from '../util/errors.js';
 import { nodeVerify } from './node-signature.js';
 import { ecPublicPoint, importPublicKey, type ImportedPublicKey } from './public-key.js';
 import { verifyRsaPkcs1v15Digest, verifyRsaPssDigest } from './rsa-digest.js';

@@ -4,7 +4,7 @@ import type { GpgHome, GpgKeySpec } from '@keyroute/testbed';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyAlgorithm } from '../../src/contract/algorithms.js';
-import { EC_CURVE_INFO } from '../../src/identity/oids.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import {
   computeKeygrip,
   describePublicKey,
@@ -154,7 +154,7 @@ describe('computeKeygrip against gpg 2.2 (--with-keygrip)', () => {
       if (raw.kind !== 'ec') throw new Error(`expected an EC key, got ${raw.kind}`);
       const compressed = ECDH.convertKey(
         Buffer.from(raw.point),
-        EC_CURVE_INFO[raw.curve].opensslName,
+        EC_CURVE_PARAMETERS[raw.curve].opensslName,
         undefined,
         undefined,
         'compressed',

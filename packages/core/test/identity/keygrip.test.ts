@@ -5,7 +5,7 @@ import { EC_CURVES } from '../../src/contract/algorithms.js';
 import type { KeyAlgorithm } from '../../src/contract/algorithms.js';
 import { hasErrorCode } from '../../src/contract/errors.js';
 import { GRIP_CURVES } from '../../src/identity/keygrip-curves.js';
-import { EC_CURVE_INFO } from '../../src/identity/oids.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import {
   computeKeygrip,
   describePublicKey,
@@ -66,7 +66,7 @@ describe("libgcrypt's curve table as keyroute copied it", () => {
   // Independent check of the hex constants: OpenSSL derives G = 1·G and −G = (n−1)·G.
   it.each(EC_CURVES)('%s: p, n, G agree with OpenSSL and G is on y² = x³ + ax + b', (curve) => {
     const { p, a, b, n, gx, gy } = GRIP_CURVES[curve];
-    const { opensslName, fieldBytes } = EC_CURVE_INFO[curve];
+    const { opensslName, fieldBytes } = EC_CURVE_PARAMETERS[curve];
     const pad = (value: bigint): string => value.toString(16).padStart(fieldBytes * 2, '0');
     const pointOf = (scalar: bigint): string => {
       const party = createECDH(opensslName);

@@ -6,7 +6,7 @@ import type { EcCurve, KeyAlgorithm } from '../../src/contract/algorithms.js';
 import { EC_CURVES } from '../../src/contract/algorithms.js';
 import { isProviderError } from '../../src/contract/errors.js';
 import type { ErrorCode } from '../../src/contract/errors.js';
-import { EC_CURVE_INFO } from '../../src/identity/oids.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import {
   computeKeygrip,
   describePublicKey,
@@ -44,7 +44,7 @@ function rsaSample(bits: number): Sample {
 }
 
 function ecSample(curve: EcCurve): Sample {
-  const { opensslName, fieldBytes } = EC_CURVE_INFO[curve];
+  const { opensslName, fieldBytes } = EC_CURVE_PARAMETERS[curve];
   const key = generateKeyPairSync('ec', { namedCurve: opensslName }).publicKey;
   const spki = der(key);
   let point: Uint8Array;
@@ -132,7 +132,7 @@ describe('spkiToRawPublicKey / publicKeyToSpki', () => {
   });
 
   it.each(EC_CURVES)('%s: round trips random points, compressed and uncompressed', (curve) => {
-    const { opensslName } = EC_CURVE_INFO[curve];
+    const { opensslName } = EC_CURVE_PARAMETERS[curve];
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 16, maxLength: 16 }),

@@ -3,8 +3,8 @@ import { ECDH, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { EC_CURVES } from '../../src/contract/algorithms.js';
-import { bytesToBigInt } from '../../src/software/bytes.js';
-import { EC_CURVE_PARAMETERS } from '../../src/software/ec-curves.js';
+import { bytesToBigInt } from '../../src/encoding/bytes.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import { ecPrivateScalar } from '../../src/software/ec-private-key.js';
 import {
   decodePoint,
@@ -48,7 +48,7 @@ describe.each(EC_CURVES)('%s', (curve) => {
     const text = await openssl([
       'ecparam',
       '-name',
-      parameters.nodeName,
+      parameters.opensslName,
       '-param_enc',
       'explicit',
       '-text',
@@ -80,7 +80,7 @@ describe.each(EC_CURVES)('%s', (curve) => {
 
   it('derives the public key OpenSSL derives from a private key', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', {
-      namedCurve: parameters.nodeName,
+      namedCurve: parameters.opensslName,
     });
     const d = bytesToBigInt(ecPrivateScalar(privateKey));
     const expected = ecPublicPoint(publicKey.export({ format: 'der', type: 'spki' }), curve);
@@ -90,7 +90,7 @@ describe.each(EC_CURVES)('%s', (curve) => {
     expect(Buffer.from(encodePoint(parameters, derived)).equals(Buffer.from(expected))).toBe(true);
     const compressed = ECDH.convertKey(
       expected,
-      parameters.nodeName,
+      parameters.opensslName,
       undefined,
       undefined,
       'compressed',

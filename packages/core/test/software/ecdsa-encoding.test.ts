@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { EC_CURVES } from '../../src/contract/algorithms.js';
 import { ErrorCode, isProviderError } from '../../src/contract/errors.js';
-import { EC_CURVE_PARAMETERS } from '../../src/software/ec-curves.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import { ecdsaDerToP1363, ecdsaP1363ToDer } from '../../src/software/ecdsa-encoding.js';
 
 const hex = (text: string): Uint8Array =>

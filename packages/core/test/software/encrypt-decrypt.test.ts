@@ -6,7 +6,7 @@ import type { HashAlgorithm, KeyAlgorithm } from '../../src/contract/algorithms.
 import { ErrorCode, isProviderError } from '../../src/contract/errors.js';
 import { decryptWithPrivateKey } from '../../src/software/decrypt.js';
 import { encryptToPublicKey } from '../../src/software/encrypt.js';
-import { EC_CURVE_PARAMETERS } from '../../src/software/ec-curves.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import { createTestKey, createWorkdir, openssl, type TestKey, type Workdir } from './openssl.js';
 
 let work: Workdir;
@@ -279,11 +279,11 @@ describe('ECDH', () => {
       if (algorithm.kind === 'ec') {
         const size = EC_CURVE_PARAMETERS[algorithm.curve].fieldBytes;
         const point = spki.subarray(spki.length - (2 * size + 1));
-        const nodeName = EC_CURVE_PARAMETERS[algorithm.curve].nodeName;
+        const opensslName = EC_CURVE_PARAMETERS[algorithm.curve].opensslName;
         encodings.push(['uncompressed point', point]);
         encodings.push([
           'compressed point',
-          ECDH.convertKey(point, nodeName, undefined, undefined, 'compressed') as Buffer,
+          ECDH.convertKey(point, opensslName, undefined, undefined, 'compressed') as Buffer,
         ]);
       } else {
         // Both RFC 8410 SPKI prefixes are 12 bytes; the rest is the u-coordinate.

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { KeyAlgorithm } from '../../src/contract/algorithms.js';
-import { EC_CURVE_PARAMETERS } from '../../src/software/ec-curves.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 
 /** The result of one `openssl` run. */
 export interface OpenSslResult {
@@ -99,7 +99,7 @@ export async function createTestKey(workdir: Workdir, algorithm: KeyAlgorithm): 
       break;
     case 'ec':
       pair = generateKeyPairSync('ec', {
-        namedCurve: EC_CURVE_PARAMETERS[algorithm.curve].nodeName,
+        namedCurve: EC_CURVE_PARAMETERS[algorithm.curve].opensslName,
       });
       break;
     case 'ed25519':

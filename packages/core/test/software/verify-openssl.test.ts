@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EcCurve, HashAlgorithm, KeyAlgorithm } from '../../src/contract/algorithms.js';
 import { ErrorCode, isProviderError } from '../../src/contract/errors.js';
-import { EC_CURVE_PARAMETERS } from '../../src/software/ec-curves.js';
+import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import { ecdsaDerToP1363 } from '../../src/software/ecdsa-encoding.js';
 import { verifySignature, type VerifySignatureRequest } from '../../src/software/verify.js';
 import { createTestKey, createWorkdir, openssl, type TestKey, type Workdir } from './openssl.js';

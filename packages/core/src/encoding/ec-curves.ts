@@ -2,20 +2,23 @@ import type { EcCurve } from '../contract/algorithms.js';
 import { bitLength } from './bytes.js';
 
 /**
- * Domain parameters of a short Weierstrass curve y² = x³ + ax + b over GF(p), with base point
- * G = (gx, gy) of prime order n and cofactor 1 (true of every curve here).
+ * What the contract, DER and OpenSSL each call a short Weierstrass curve y² = x³ + ax + b over
+ * GF(p), and its domain parameters: base point G = (gx, gy) of prime order n and cofactor 1
+ * (true of every curve here).
  */
 export interface EcCurveParameters {
   readonly name: EcCurve;
-  /** The name OpenSSL (and so node:crypto) gives the curve. */
-  readonly nodeName: string;
+  /** namedCurve OID (RFC 5480 §2.1.1.1, RFC 5639 §4.1, SEC 2 §A.2). */
+  readonly oid: string;
+  /** OpenSSL's short name, as node:crypto's `namedCurve` and `crypto.ECDH` expect it. */
+  readonly opensslName: string;
   readonly p: bigint;
   readonly a: bigint;
   readonly b: bigint;
   readonly gx: bigint;
   readonly gy: bigint;
   readonly n: bigint;
-  /** Bytes of a field element (a coordinate). */
+  /** Bytes of a field element: an uncompressed point is `04 ‖ x ‖ y` of this size each. */
   readonly fieldBytes: number;
   /** Bits of the order n: ECDSA truncates digests to this many bits (SEC 1 §4.1.4). */
   readonly orderBits: number;
@@ -41,11 +44,15 @@ const P384_P =
   0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn;
 const P521_P = (1n << 521n) - 1n;
 
-/** The curves of {@link EcCurve}, by contract name. Cross-checked against OpenSSL in the tests. */
+/**
+ * Every curve of {@link EcCurve}, in the contract's order: the one copy of these numbers.
+ * Cross-checked against OpenSSL in the tests.
+ */
 export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> = {
   'P-256': define({
     name: 'P-256',
-    nodeName: 'prime256v1',
+    oid: '1.2.840.10045.3.1.7',
+    opensslName: 'prime256v1',
     p: P256_P,
     a: P256_P - 3n,
     b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
@@ -55,7 +62,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   }),
   'P-384': define({
     name: 'P-384',
-    nodeName: 'secp384r1',
+    oid: '1.3.132.0.34',
+    opensslName: 'secp384r1',
     p: P384_P,
     a: P384_P - 3n,
     b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
@@ -65,7 +73,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   }),
   'P-521': define({
     name: 'P-521',
-    nodeName: 'secp521r1',
+    oid: '1.3.132.0.35',
+    opensslName: 'secp521r1',
     p: P521_P,
     a: P521_P - 3n,
     b: 0x51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
@@ -75,7 +84,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   }),
   secp256k1: define({
     name: 'secp256k1',
-    nodeName: 'secp256k1',
+    oid: '1.3.132.0.10',
+    opensslName: 'secp256k1',
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn,
     a: 0n,
     b: 7n,
@@ -86,7 +96,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   // Brainpool: RFC 5639 §3.4, §3.6, §3.7.
   brainpoolP256r1: define({
     name: 'brainpoolP256r1',
-    nodeName: 'brainpoolP256r1',
+    oid: '1.3.36.3.3.2.8.1.1.7',
+    opensslName: 'brainpoolP256r1',
     p: 0xa9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377n,
     a: 0x7d5a0975fc2c3057eef67530417affe7fb8055c126dc5c6ce94a4b44f330b5d9n,
     b: 0x26dc5c6ce94a4b44f330b5d9bbd77cbf958416295cf7e1ce6bccdc18ff8c07b6n,
@@ -96,7 +107,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   }),
   brainpoolP384r1: define({
     name: 'brainpoolP384r1',
-    nodeName: 'brainpoolP384r1',
+    oid: '1.3.36.3.3.2.8.1.1.11',
+    opensslName: 'brainpoolP384r1',
     p: 0x8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53n,
     a: 0x7bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826n,
     b: 0x04a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c11n,
@@ -106,7 +118,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
   }),
   brainpoolP512r1: define({
     name: 'brainpoolP512r1',
-    nodeName: 'brainpoolP512r1',
+    oid: '1.3.36.3.3.2.8.1.1.13',
+    opensslName: 'brainpoolP512r1',
     p: 0xaadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca703308717d4d9b009bc66842aecda12ae6a380e62881ff2f2d82c68528aa6056583a48f3n,
     a: 0x7830a3318b603b89e2327145ac234cc594cbdd8d3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94can,
     b: 0x3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94cadc083e67984050b75ebae5dd2809bd638016f723n,
@@ -115,3 +128,8 @@ export const EC_CURVE_PARAMETERS: Readonly<Record<EcCurve, EcCurveParameters>> =
     n: 0xaadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069n,
   }),
 };
+
+/** Looks a curve up by its namedCurve OID. */
+export function curveByOid(oid: string): EcCurveParameters | undefined {
+  return Object.values(EC_CURVE_PARAMETERS).find((curve) => curve.oid === oid);
+}

@@ -1,3 +1,4 @@
+// The two ProviderErrors that identity and software code throw for bad keys and requests.
 import { ErrorCode, ProviderError } from '../contract/errors.js';
 
 /** A `ProviderError` with code `INVALID_INPUT`. */

@@ -1,24 +1,40 @@
 /**
- * The few DER (ITU-T X.690) pieces a SubjectPublicKeyInfo needs: definite-length TLVs with
- * one-byte tags, OBJECT IDENTIFIER, INTEGER and BIT STRING. Every function is pure.
+ * The little of ASN.1 DER (ITU-T X.690) that keyroute reads and writes: SubjectPublicKeyInfo,
+ * ECDSA `Ecdsa-Sig-Value` and SEC 1 `ECPrivateKey`. Definite-length TLVs with one-byte tags,
+ * OBJECT IDENTIFIER, INTEGER, BIT STRING and OCTET STRING. Every function is pure.
  *
  * The reader is strict DER: minimal length octets, no indefinite length, no trailing bytes
- * where a caller asks for a whole value. It throws {@link DerError}; callers map that to
- * their own error.
+ * where a caller asks for a whole value. It throws {@link DerError}; callers map that to their
+ * own error with {@link mapDerError}.
  */
+import { concatBytes, stripLeadingZeros } from './bytes.js';
 
-/** Universal tags used by SubjectPublicKeyInfo (X.690 §8, X.680 §8.6). */
+/** Universal tags used here (X.690 §8, X.680 §8.6). */
 export const DerTag = {
   INTEGER: 0x02,
   BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
   NULL: 0x05,
   OBJECT_IDENTIFIER: 0x06,
   SEQUENCE: 0x30,
 } as const;
 
-/** Malformed DER. Internal to `identity`: the public functions wrap it in a ProviderError. */
+/** Malformed DER. Internal: the public functions wrap it in a ProviderError. */
 export class DerError extends Error {
   override readonly name = 'DerError';
+}
+
+/**
+ * Runs `decode` and throws `toError(error)` in place of any {@link DerError} it throws; other
+ * errors pass through unchanged.
+ */
+export function mapDerError<T>(decode: () => T, toError: (error: DerError) => Error): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof DerError) throw toError(error);
+    throw error;
+  }
 }
 
 /** One decoded TLV: its tag, its content octets and where the next TLV starts. */
@@ -28,14 +44,14 @@ export interface DerElement {
   readonly end: number;
 }
 
-// Lengths above 2^32 cannot occur in a public key; refusing them keeps the arithmetic exact.
+// Lengths above 2^32 cannot occur in a key or signature; refusing them keeps the arithmetic exact.
 const MAX_LENGTH_OCTETS = 4;
 
 /** Reads the TLV that starts at `offset`. Throws {@link DerError} when it is malformed. */
 export function readElement(bytes: Uint8Array, offset: number): DerElement {
   const tag = bytes[offset];
   if (tag === undefined) throw new DerError(`expected a DER element at offset ${offset}`);
-  // High-tag-number form (X.690 §8.1.2.4) never occurs in an SPKI.
+  // High-tag-number form (X.690 §8.1.2.4) never occurs in the structures read here.
   if ((tag & 0x1f) === 0x1f) throw new DerError(`multi-byte tag at offset ${offset}`);
   const first = bytes[offset + 1];
   if (first === undefined) throw new DerError(`truncated length at offset ${offset + 1}`);
@@ -81,6 +97,15 @@ export function expectElement(
   const element = readElement(bytes, offset);
   if (element.tag !== tag) {
     throw new DerError(`${what}: expected tag 0x${hex2(tag)}, found 0x${hex2(element.tag)}`);
+  }
+  return element;
+}
+
+/** Reads one element with tag `tag` that spans all of `bytes`, with nothing after it. */
+export function readWholeElement(bytes: Uint8Array, tag: number, what: string): DerElement {
+  const element = expectElement(bytes, 0, tag, what);
+  if (element.end !== bytes.length) {
+    throw new DerError(`${what}: ${bytes.length - element.end} trailing bytes`);
   }
   return element;
 }
@@ -146,14 +171,7 @@ export function encodeElement(tag: number, ...parts: readonly Uint8Array[]): Uin
     for (let v = length; v > 0; v = Math.floor(v / 256)) octets.unshift(v & 0xff);
     header.push(0x80 | octets.length, ...octets);
   }
-  const out = new Uint8Array(header.length + length);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(Uint8Array.from(header), ...parts);
 }
 
 /** Encodes a non-negative integer given as unsigned big-endian bytes (leading zeros allowed). */
@@ -162,8 +180,8 @@ export function encodeUnsignedInteger(unsigned: Uint8Array): Uint8Array {
 }
 
 /**
- * Reads INTEGER content that must be positive and minimally encoded, and returns its unsigned
- * big-endian magnitude without leading zeros.
+ * Reads INTEGER content that must be non-negative and minimally encoded (X.690 §8.3.2), and
+ * returns its unsigned big-endian magnitude without leading zeros (zero is empty).
  */
 export function decodeUnsignedInteger(content: Uint8Array, what: string): Uint8Array {
   const [first, second] = content;
@@ -173,13 +191,6 @@ export function decodeUnsignedInteger(content: Uint8Array, what: string): Uint8A
     throw new DerError(`${what}: non-minimal INTEGER`);
   }
   return stripLeadingZeros(content);
-}
-
-/** The unsigned big-endian value without leading zero bytes (zero becomes an empty array). */
-export function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  return bytes.subarray(i);
 }
 
 /**

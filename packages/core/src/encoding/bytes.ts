@@ -1,3 +1,7 @@
+/**
+ * Unsigned big-endian integers and byte arrays: the conversions DER, keygrips and the bigint
+ * curve arithmetic share. Every function is pure.
+ */
 import { timingSafeEqual } from 'node:crypto';
 
 /** Reads big-endian unsigned bytes as a bigint (empty input is 0). */
@@ -20,6 +24,13 @@ export function bigIntToBytes(value: bigint, length: number): Uint8Array {
 /** Number of significant bits of a non-negative bigint (0 for 0). */
 export function bitLength(value: bigint): number {
   return value === 0n ? 0 : value.toString(2).length;
+}
+
+/** The unsigned big-endian value without leading zero bytes (zero becomes an empty array). */
+export function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  return bytes.subarray(i);
 }
 
 /** Concatenates byte arrays into a new `Uint8Array`. */
