@@ -9,4 +9,5 @@ export * from './identity/index.js';
 export * from './keys/index.js';
 export * from './loading/index.js';
 export * from './router/index.js';
+export * from './software/index.js';
 export * from './util/abort.js';

@@ -21,4 +21,5 @@ export {
   type DecryptWithPrivateKeyResult,
 } from './decrypt.js';
 export { ecdsaDerToP1363, ecdsaP1363ToDer } from './ecdsa-encoding.js';
-export { signEcdsaDigest, verifyEcdsaDigest } from './ecdsa-digest.js';
+// signEcdsaDigest (bigint, not constant-time) stays internal: signWithPrivateKey documents its use.
+export { verifyEcdsaDigest } from './ecdsa-digest.js';
