@@ -8,6 +8,7 @@ import {
   type SignResult,
 } from '@keyroute/core';
 import { gpgDetachSign, gpgsmSign } from '../gnupg/index.js';
+import { EC_FIELD_BYTES } from '../sexp/curves.js';
 import { decodeSignatureSexp } from '../sexp/index.js';
 import type { AgentKey } from './agent-key.js';
 import { homedirOption, type ProviderContext } from './context.js';
@@ -25,16 +26,8 @@ const HASH_BY_LENGTH: Readonly<Record<number, HashAlgorithm>> = {
   64: 'sha512',
 };
 
-/** Bytes of each curve's group order, which gpg-agent wants an ECDSA hash to be at least. */
-const EC_ORDER_BYTES: Readonly<Record<EcCurve, number>> = {
-  'P-256': 32,
-  'P-384': 48,
-  'P-521': 66,
-  secp256k1: 32,
-  brainpoolP256r1: 32,
-  brainpoolP384r1: 48,
-  brainpoolP512r1: 64,
-};
+/** Bytes of each curve's group order (equal to the field size for these curves). */
+const EC_ORDER_BYTES = EC_FIELD_BYTES;
 
 /**
  * gpg-agent 2.2 refuses an ECDSA hash shorter than the curve's order (`INV_LENGTH`, agent
