@@ -22,6 +22,7 @@ import type { AgentKey } from './agent-key.js';
 import { homedirOption, type ProviderContext } from './context.js';
 import { mapAgentError } from './errors.js';
 import { passphraseForTool, passphraseInquirer, type PassphraseState } from './passphrase.js';
+import { addressedTo, leadingRecipients } from './openpgp-recipients.js';
 import { withSelectedKey } from './selected-key.js';
 
 /** OAEP hashes the provider decrypts with (OAEP is decoded here, so any node hash would do). */
@@ -124,6 +125,19 @@ export async function decryptWithAgent(
           context,
           'INVALID_INPUT',
           'the OpenPGP message must be a Uint8Array',
+          request.key,
+        );
+      }
+      const recipients = leadingRecipients(request.message);
+      const keyId = key.info.aliases.openpgpKeyId;
+      if (
+        recipients === 'malformed' ||
+        (recipients !== 'armored' && (keyId === undefined || !addressedTo(recipients, keyId)))
+      ) {
+        throw fail(
+          context,
+          'INVALID_INPUT',
+          `the OpenPGP message is not encrypted to key ${key.info.id}`,
           request.key,
         );
       }
