@@ -1,14 +1,15 @@
-import { ProviderError, raceAbort } from '@keyroute/core';
+import { ProviderError } from '@keyroute/core';
 
 /**
  * Runs one provider call under the caller's signal and the per-call time limit.
  *
  * `work` gets a signal that aborts when the caller aborts (reason: the caller's reason) or
- * when `timeoutMs` passes (reason: a `ProviderError` `TIMEOUT`). Whatever `work` rejects with
- * after that, the call rejects with the signal's reason, and it does so at once even where the
- * backend cannot be interrupted (the work keeps running and its result is dropped).
+ * when `timeoutMs` passes (reason: a `ProviderError` `TIMEOUT`). The call then rejects with the
+ * signal's reason at once, even where the backend cannot be interrupted (the work keeps running
+ * and its result is dropped); an abort wins over whatever the interrupted work failed with.
+ * Written without wrapper promises or extra listeners: it runs once per signature.
  */
-export async function runWithDeadline<T>(
+export function runWithDeadline<T>(
   signal: AbortSignal | undefined,
   timeoutMs: number,
   provider: string,
@@ -17,27 +18,43 @@ export async function runWithDeadline<T>(
 ): Promise<T> {
   signal?.throwIfAborted();
   const controller = new AbortController();
-  const onAbort = (): void => {
-    controller.abort(signal?.reason);
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
-    controller.abort(
-      new ProviderError(
-        'TIMEOUT',
-        `gpg-agent: ${what} did not finish within ${timeoutMs} ms (timeoutMs)`,
-        { provider },
-      ),
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const stop = (reason: unknown): void => {
+      if (!finish()) return;
+      controller.abort(reason);
+      // The caller's abort reason is passed through unchanged, whatever its type.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(reason);
+    };
+    const onAbort = (): void => {
+      stop(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      stop(
+        new ProviderError(
+          'TIMEOUT',
+          `gpg-agent: ${what} did not finish within ${timeoutMs} ms (timeoutMs)`,
+          { provider },
+        ),
+      );
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work(controller.signal).then(
+      (value) => {
+        if (finish()) resolve(value);
+      },
+      (error: unknown) => {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as is
+        if (finish()) reject(error);
+      },
     );
-  }, timeoutMs);
-  try {
-    return await raceAbort(work(controller.signal), controller.signal);
-  } catch (error) {
-    // An abort wins over whatever the interrupted work failed with.
-    if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  });
 }

@@ -245,6 +245,9 @@ export class KeyDirectory {
   }
 
   #pick(keys: readonly AgentKey[], reference: string): AgentKey {
+    // Fast path for the common case, a key id (keygrip) as listKeys returned it.
+    const byId = keys.find((candidate) => candidate.info.id === reference);
+    if (byId !== undefined) return byId;
     const info = findKey(
       keys.map((key) => key.info),
       reference,

@@ -18,7 +18,11 @@ export interface GpgAgentProviderOptions {
   readonly launch?: boolean;
   /** Allow RSA PKCS #1 v1.5 decryption (default false: padding-oracle risk). */
   readonly allowPkcs1v15Decrypt?: boolean;
-  /** How long a key listing is reused, in milliseconds (default 5 000). */
+  /**
+   * How long a key listing is reused, in milliseconds (default 30 000). A stale listing keeps
+   * serving lookups while a refresh (KEYINFO, READKEY, gpg and gpgsm listings) runs in the
+   * background; a reference that matches nothing lists again at once.
+   */
   readonly keyCacheMs?: number;
 }
 

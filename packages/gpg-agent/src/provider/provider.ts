@@ -27,7 +27,7 @@ import type { GpgAgentProviderOptions, ResolvedOptions } from './options.js';
 import { AgentPool } from './pool.js';
 import { signWithAgent } from './sign.js';
 
-const DEFAULTS = { poolSize: 2, timeoutMs: 30_000, keyCacheMs: 5_000 } as const;
+const DEFAULTS = { poolSize: 2, timeoutMs: 30_000, keyCacheMs: 30_000 } as const;
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
