@@ -1,6 +1,12 @@
 import { ProviderError } from '@keyroute/core';
 
 /**
+ * Registers a hook run when the call is stopped (caller abort or timeout), before it rejects.
+ * Cheaper than a listener on the call's signal, which costs measurable CPU per call in Node 20.
+ */
+export type OnStop = (hook: (reason: unknown) => void) => void;
+
+/**
  * Runs one provider call under the caller's signal and the per-call time limit.
  *
  * `work` gets a signal that aborts when the caller aborts (reason: the caller's reason) or
@@ -14,10 +20,14 @@ export function runWithDeadline<T>(
   timeoutMs: number,
   provider: string,
   what: string,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (signal: AbortSignal, onStop: OnStop) => Promise<T>,
 ): Promise<T> {
   signal?.throwIfAborted();
   const controller = new AbortController();
+  let stopHooks: ((reason: unknown) => void)[] | undefined;
+  const onStop: OnStop = (hook) => {
+    (stopHooks ??= []).push(hook);
+  };
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const finish = (): boolean => {
@@ -30,6 +40,7 @@ export function runWithDeadline<T>(
     const stop = (reason: unknown): void => {
       if (!finish()) return;
       controller.abort(reason);
+      for (const hook of stopHooks ?? []) hook(reason);
       // The caller's abort reason is passed through unchanged, whatever its type.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(reason);
@@ -47,7 +58,7 @@ export function runWithDeadline<T>(
       );
     }, timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    work(controller.signal).then(
+    work(controller.signal, onStop).then(
       (value) => {
         if (finish()) resolve(value);
       },

@@ -18,7 +18,7 @@ import {
 } from '@keyroute/core';
 import { gpgAgentCapabilities } from './capabilities.js';
 import type { ProviderContext } from './context.js';
-import { runWithDeadline } from './deadline.js';
+import { runWithDeadline, type OnStop } from './deadline.js';
 import { decryptWithAgent } from './decrypt.js';
 import { encryptToAgentKey, listAgentCertificates, verifyWithAgentKey } from './encrypt-verify.js';
 import { agentUnavailable } from './errors.js';
@@ -107,7 +107,7 @@ export function createGpgAgentProvider(options: GpgAgentProviderOptions = {}): P
   const call = <T>(
     what: string,
     callOptions: CallOptions | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: (signal: AbortSignal, onStop: OnStop) => Promise<T>,
   ): Promise<T> => {
     const signal = callOptions?.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
@@ -143,7 +143,9 @@ export function createGpgAgentProvider(options: GpgAgentProviderOptions = {}): P
       );
     },
     sign(request: SignRequest, callOptions?: CallOptions): Promise<SignResult> {
-      return call('sign', callOptions, (signal) => signWithAgent(context, request, signal));
+      return call('sign', callOptions, (signal, onStop) =>
+        signWithAgent(context, request, signal, onStop),
+      );
     },
     verify(request: VerifyRequest, callOptions?: CallOptions): Promise<VerifyResult> {
       return call('verify', callOptions, (signal) => verifyWithAgentKey(context, request, signal));

@@ -1,4 +1,5 @@
 import type { AssuanConnection } from '@keyroute/assuan';
+import type { OnStop } from './deadline.js';
 
 /**
  * The keygrip last selected on each pooled connection. gpg-agent keeps one selected key per
@@ -27,5 +28,26 @@ export async function withSelectedKey<T>(
   } catch (error) {
     selectedKeyOf.delete(connection);
     throw error;
+  }
+}
+
+/**
+ * Runs `work` on `connection` and destroys the connection if the call is stopped first (caller
+ * abort or timeout). Assuan cannot cancel a running command, so this is what a signal passed to
+ * every `transact` would do, without a listener per command; the call itself rejects at once.
+ */
+export async function dropOnStop<T>(
+  connection: AssuanConnection,
+  onStop: OnStop,
+  work: () => Promise<T>,
+): Promise<T> {
+  let finished = false;
+  onStop((reason) => {
+    if (!finished) connection.destroy(reason);
+  });
+  try {
+    return await work();
+  } finally {
+    finished = true;
   }
 }
