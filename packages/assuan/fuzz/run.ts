@@ -20,6 +20,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { ClientMessageParser, ServerMessageParser } from '../src/codec/parser.js';
+import { concatBytes } from '../src/codec/text.js';
 import { GPG_ERROR_CODE, GPG_ERROR_SOURCE } from '../src/constants.js';
 import { AssuanError, AssuanProtocolError, makeGpgError } from '../src/errors.js';
 import { createAssuanServer } from '../src/server/index.js';
@@ -182,19 +183,7 @@ function piecesInput(random: Random): Uint8Array {
   for (let i = 0; i < count; i++) {
     parts.push(random.chance(4) ? randomBytes(random, 12) : random.pick(PIECES));
   }
-  return concat(parts);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Start offsets of the lines of `input` (after each LF, plus 0). */
@@ -232,7 +221,7 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
       }
       case 2:
         // Insert '%', LF or CR.
-        input = concat([
+        input = concatBytes([
           input.subarray(0, at),
           Uint8Array.of(random.pick([0x25, 0x0a, 0x0d])),
           input.subarray(at),
@@ -245,7 +234,7 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
       case 4: {
         // Delete a range.
         const end = Math.min(n, at + random.below(64));
-        input = concat([input.subarray(0, at), input.subarray(end)]);
+        input = concatBytes([input.subarray(0, at), input.subarray(end)]);
         break;
       }
       case 5: {
@@ -253,7 +242,7 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
         const other = random.pick(corpus);
         const from = random.below(other.length + 1);
         const to = Math.min(other.length, from + random.below(400));
-        input = concat([input.subarray(0, at), other.subarray(from, to), input.subarray(at)]);
+        input = concatBytes([input.subarray(0, at), other.subarray(from, to), input.subarray(at)]);
         break;
       }
       case 6: {
@@ -262,7 +251,11 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
         const index = random.below(starts.length);
         const start = starts[index] ?? 0;
         const end = starts[index + 1] ?? n;
-        input = concat([input.subarray(0, end), input.subarray(start, end), input.subarray(end)]);
+        input = concatBytes([
+          input.subarray(0, end),
+          input.subarray(start, end),
+          input.subarray(end),
+        ]);
         break;
       }
       case 7: {
@@ -271,7 +264,7 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
         if (starts.length < 3) break;
         const index = random.below(starts.length - 2);
         const [a, b, c] = [starts[index] ?? 0, starts[index + 1] ?? 0, starts[index + 2] ?? 0];
-        input = concat([
+        input = concatBytes([
           input.subarray(0, a),
           input.subarray(b, c),
           input.subarray(a, b),
@@ -282,16 +275,16 @@ function mutate(random: Random, base: Uint8Array, corpus: readonly Uint8Array[])
       case 8: {
         // A long run around the line limit.
         const run = new Uint8Array(990 + random.below(30)).fill(random.pick([0x41, 0x25, 0x20]));
-        input = concat([input.subarray(0, at), run, input.subarray(at)]);
+        input = concatBytes([input.subarray(0, at), run, input.subarray(at)]);
         break;
       }
       case 9:
         // Insert a protocol piece.
-        input = concat([input.subarray(0, at), random.pick(PIECES), input.subarray(at)]);
+        input = concatBytes([input.subarray(0, at), random.pick(PIECES), input.subarray(at)]);
         break;
       default:
         // Insert random bytes.
-        input = concat([input.subarray(0, at), randomBytes(random, 16), input.subarray(at)]);
+        input = concatBytes([input.subarray(0, at), randomBytes(random, 16), input.subarray(at)]);
         break;
     }
   }

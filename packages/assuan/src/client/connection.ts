@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { encodeCancel, encodeCommand, encodeData, encodeEnd } from '../codec/encode.js';
 import type { ServerMessage } from '../codec/messages.js';
 import { ServerMessageParser } from '../codec/parser.js';
+import { concatBytes } from '../codec/text.js';
 import { DEFAULT_MAX_DATA_BYTES } from '../constants.js';
 import { AssuanError, AssuanProtocolError } from '../errors.js';
 import type {
@@ -38,19 +39,6 @@ interface Pending {
 }
 
 const textEncoder = new TextEncoder();
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  let total = 0;
-  for (const chunk of chunks) total += chunk.byteLength;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 function checkLimit(value: number | undefined, what: string): number | undefined {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
@@ -459,7 +447,10 @@ export class AssuanConnection implements AsyncDisposable {
       case 'ok':
         this.#finish(pending, {
           result: {
-            data: concatBytes(pending.chunks),
+            data:
+              pending.chunks.length === 1 && pending.chunks[0] !== undefined
+                ? pending.chunks[0]
+                : concatBytes(pending.chunks),
             status: pending.status,
             text: message.text,
           },

@@ -92,3 +92,16 @@ export function encodeLine(text: string, what: string): Uint8Array {
 
 /** Keywords of commands, status lines and inquiries: a letter or underscore first. */
 export const KEYWORD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** Concatenates byte arrays into a new one (always a copy: callers may wipe the parts). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.byteLength;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

@@ -22,6 +22,7 @@ import { encodeData } from '../codec/encode.js';
 import { unescapeArgument } from '../codec/escape.js';
 import type { ClientMessage } from '../codec/messages.js';
 import { ClientMessageParser } from '../codec/parser.js';
+import { concatBytes } from '../codec/text.js';
 import { GPG_ERROR_CODE } from '../constants.js';
 import { AssuanError, AssuanProtocolError, makeGpgError } from '../errors.js';
 import { parseOptionArguments } from './option.js';
@@ -342,7 +343,7 @@ export class ServerConnection {
                 `the inquired ${keyword} exceeds ${maxBytes} bytes`,
               );
             }
-            return concat(chunks, total);
+            return concatBytes(chunks);
           case 'cancel':
             throw this.#canceledError();
           case 'command': {
@@ -356,7 +357,7 @@ export class ServerConnection {
                   `the inquired ${keyword} exceeds ${maxBytes} bytes`,
                 );
               }
-              return concat(chunks, total);
+              return concatBytes(chunks);
             }
             throw new AssuanError(
               this.#gpgError(GPG_ERROR_CODE.ASS_UNEXPECTED_CMD),
@@ -671,16 +672,6 @@ function helpSummary(name: string, help: string | undefined): string {
   const startsWithName =
     upperAscii(firstLine.slice(0, name.length)) === name && (after === '' || after === ' ');
   return startsWithName ? firstLine : name;
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const result = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    result.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return result;
 }
 
 /** Inquired data is often a passphrase or PIN: do not leave copies behind. */

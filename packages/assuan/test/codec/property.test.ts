@@ -7,6 +7,7 @@ import { encodeCommand, encodeData } from '../../src/codec/encode.js';
 import { encodeErr } from '../../src/codec/encode-server.js';
 import { escapeArgument, escapeData, unescape } from '../../src/codec/escape.js';
 import { ClientMessageParser, ServerMessageParser } from '../../src/codec/parser.js';
+import { concatBytes } from '../../src/codec/text.js';
 import { MAX_LINE_LENGTH } from '../../src/constants.js';
 import { AssuanProtocolError } from '../../src/errors.js';
 import { fingerprint, run } from './three-ways.js';
@@ -33,16 +34,6 @@ function split(input: Uint8Array, cuts: readonly number[]): Uint8Array[] {
   }
   chunks.push(input.subarray(previous));
   return chunks;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function lines(encoded: Uint8Array): Uint8Array[] {
@@ -97,7 +88,7 @@ describe('encodeData round trip', () => {
             expect(m.type).toBe('data');
             return m.data ?? new Uint8Array(0);
           });
-          expect(Buffer.from(concat(parts)).equals(Buffer.from(data))).toBe(true);
+          expect(Buffer.from(concatBytes(parts)).equals(Buffer.from(data))).toBe(true);
         }
       }),
       { numRuns: 300 },

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import {
+  createHash,
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
@@ -13,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { KeyAlgorithm } from '../../src/contract/algorithms.js';
+import type { HashAlgorithm, KeyAlgorithm } from '../../src/contract/algorithms.js';
 import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 
 /** The result of one `openssl` run. */
@@ -136,4 +137,9 @@ export async function writeTestKey(
   );
   const spki = Uint8Array.from(publicKey.export({ format: 'der', type: 'spki' }));
   return { algorithm, privateKey, publicKey, spki, privatePem, publicPem };
+}
+
+/** The digest of `bytes` with `hash`, computed by node:crypto. */
+export function digestOf(hash: HashAlgorithm, bytes: Uint8Array): Uint8Array {
+  return createHash(hash).update(bytes).digest();
 }

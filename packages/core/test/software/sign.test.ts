@@ -20,6 +20,7 @@ import {
   runOpenSsl,
   type TestKey,
   type Workdir,
+  digestOf,
 } from './openssl.js';
 
 const message = Buffer.from('keyroute: a message signed in software');
@@ -32,9 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await work.remove();
 });
-
-const digestOf = (hash: HashAlgorithm, bytes: Uint8Array): Uint8Array =>
-  createHash(hash).update(bytes).digest();
 
 /** Exit code of `openssl pkeyutl -verify` over the digest of `message`. */
 async function pkeyutlVerifyDigest(

@@ -1,6 +1,6 @@
 // verifySignature against signatures the real openssl CLI makes: data and digest inputs must
 // accept them, and every mutation must be rejected with `false`, never with an error.
-import { createHash, ECDH, generateKeyPairSync } from 'node:crypto';
+import { ECDH, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EcCurve, HashAlgorithm, KeyAlgorithm } from '../../src/contract/algorithms.js';
@@ -8,7 +8,14 @@ import { ErrorCode, isProviderError } from '../../src/contract/errors.js';
 import { EC_CURVE_PARAMETERS } from '../../src/encoding/ec-curves.js';
 import { ecdsaDerToP1363 } from '../../src/software/ecdsa-encoding.js';
 import { verifySignature, type VerifySignatureRequest } from '../../src/software/verify.js';
-import { createTestKey, createWorkdir, openssl, type TestKey, type Workdir } from './openssl.js';
+import {
+  createTestKey,
+  createWorkdir,
+  digestOf,
+  openssl,
+  type TestKey,
+  type Workdir,
+} from './openssl.js';
 
 const message = Buffer.from('keyroute: a message signed by openssl');
 const otherMessage = Buffer.from('keyroute: a different message');
@@ -21,9 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await work.remove();
 });
-
-const digestOf = (hash: HashAlgorithm, bytes: Uint8Array): Uint8Array =>
-  createHash(hash).update(bytes).digest();
 
 function flipBit(bytes: Uint8Array, index: number): Uint8Array {
   const copy = Uint8Array.from(bytes);

@@ -20,7 +20,7 @@ import {
 } from '../sexp/index.js';
 import type { AgentKey } from './agent-key.js';
 import { homedirOption, type ProviderContext } from './context.js';
-import { mapAgentError } from './errors.js';
+import { keyOperationError } from './key-operation-error.js';
 import { passphraseForTool, passphraseInquirer, type PassphraseState } from './passphrase.js';
 import { addressedTo, leadingRecipients } from './openpgp-recipients.js';
 import { withSelectedKey } from './selected-key.js';
@@ -216,15 +216,7 @@ async function agentDecrypt(
     );
     return decodeDecryptedValue(data);
   } catch (error) {
-    const mapped = mapAgentError(error, {
-      provider: context.options.id,
-      operation: `PKDECRYPT with key ${key.keygrip}`,
-      key: reference,
-      hadSecret: state.supplied,
-      secretRejected: state.rejected,
-    });
-    if (mapped.code === 'KEY_NOT_FOUND') context.directory.invalidate();
-    throw mapped;
+    throw keyOperationError(context, error, 'PKDECRYPT', key, reference, state);
   }
 }
 

@@ -12,7 +12,7 @@ import { EC_FIELD_BYTES } from '../sexp/curves.js';
 import { decodeSignatureSexp } from '../sexp/index.js';
 import type { AgentKey } from './agent-key.js';
 import { homedirOption, type ProviderContext } from './context.js';
-import { mapAgentError } from './errors.js';
+import { keyOperationError } from './key-operation-error.js';
 import type { OnStop } from './deadline.js';
 import { dropOnStop, withSelectedKey } from './selected-key.js';
 import { passphraseForTool, passphraseInquirer, type PassphraseState } from './passphrase.js';
@@ -185,15 +185,7 @@ export async function signWithAgent(
       signal,
     );
   } catch (error) {
-    const mapped = mapAgentError(error, {
-      provider: context.options.id,
-      operation: `PKSIGN with key ${key.keygrip}`,
-      key: reference,
-      hadSecret: state.supplied,
-      secretRejected: state.rejected,
-    });
-    if (mapped.code === 'KEY_NOT_FOUND') context.directory.invalidate();
-    throw mapped;
+    throw keyOperationError(context, error, 'PKSIGN', key, reference, state);
   }
   const signature = decodeSignatureSexp(
     sexp,
