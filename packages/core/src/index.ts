@@ -11,3 +11,4 @@ export * from './loading/index.js';
 export * from './router/index.js';
 export * from './software/index.js';
 export * from './util/abort.js';
+export * from './util/deadline.js';

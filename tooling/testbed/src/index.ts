@@ -26,3 +26,5 @@ export type {
   OpenPgpKeyFolder,
   OpenPgpKeyFolderOptions,
 } from './openpgp-folder.js';
+export { requireP11KitModule, startP11KitServer } from './p11-kit.js';
+export type { P11KitModuleName, P11KitServer, P11KitServerOptions } from './p11-kit.js';

@@ -14,20 +14,22 @@ export interface SoftHsmKeySpec {
   /** CKA_LABEL of the key objects (and of the certificate). */
   readonly label: string;
   /** `pkcs11-tool --key-type` value. */
-  readonly type: 'rsa:2048' | 'rsa:3072' | 'EC:prime256v1' | 'EC:secp384r1' | 'EC:secp521r1';
+  readonly type:
+    'rsa:2048' | 'rsa:3072' | 'EC:prime256v1' | 'EC:secp384r1' | 'EC:secp521r1' | 'EC:edwards25519';
   /** Also store a self-signed X.509 certificate of the key, with the same id and label. */
   readonly certificate?: boolean;
 }
 
 /**
  * The keys {@link createSoftHsmToken} generates when none are requested: RSA-2048 and P-256 with
- * certificates, P-384 and RSA-3072 without.
+ * certificates, P-384, RSA-3072 and Ed25519 (SoftHSM's CKM_EDDSA) without.
  */
 export const DEFAULT_SOFTHSM_KEYS: readonly SoftHsmKeySpec[] = Object.freeze([
   { id: '01', label: 'rsa2048', type: 'rsa:2048', certificate: true },
   { id: '02', label: 'p256', type: 'EC:prime256v1', certificate: true },
   { id: '03', label: 'p384', type: 'EC:secp384r1' },
   { id: '04', label: 'rsa3072', type: 'rsa:3072' },
+  { id: '05', label: 'ed25519', type: 'EC:edwards25519' },
 ] as const satisfies readonly SoftHsmKeySpec[]);
 
 /** A key pair generated on the token, with its public parts read back from the token. */

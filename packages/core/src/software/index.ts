@@ -20,6 +20,8 @@ export {
   type DecryptWithPrivateKeyRequest,
   type DecryptWithPrivateKeyResult,
 } from './decrypt.js';
+export { encodeDigestInfo } from './digest-info.js';
+export { decodeOaep } from './oaep-decode.js';
 export { ecdsaDerToP1363, ecdsaP1363ToDer } from './ecdsa-encoding.js';
 // signEcdsaDigest (bigint, not constant-time) stays internal: signWithPrivateKey documents its use.
 export { verifyEcdsaDigest } from './ecdsa-digest.js';

@@ -1,0 +1,307 @@
+import { ProviderError, raceAbort, type SecretSource } from '@keyroute/core';
+import type { PKCS11 } from 'pkcs11js';
+import { failedWith, toProviderError } from '../errors.js';
+import type { LoadedModule } from '../module/module-registry.js';
+import { CKR, HANDLE_STALE_CODES, TOKEN_GONE_CODES } from '../native/return-codes.js';
+import { scanTokenObjects } from '../objects/scan-token.js';
+import { catalogTokenObjects, type TokenCatalog } from '../objects/token-keys.js';
+import { SessionPool, isPoolClosedError } from '../session/session-pool.js';
+import type { Pkcs11Uri } from '../uri/types.js';
+import { findToken, tokenNotPresent } from './find-token.js';
+import { TokenLogin } from './login.js';
+import { describeToken, readTokenDetails, type TokenDetails } from './token-details.js';
+
+/** Options of a {@link TokenBinding}. */
+export interface TokenBindingOptions {
+  readonly module: LoadedModule;
+  /** Names the token (token, manufacturer, serial, model attributes). */
+  readonly uri: Pkcs11Uri;
+  readonly provider: string;
+  readonly secrets: SecretSource | undefined;
+  /** Most sessions to open (further limited by the token's own maximum). */
+  readonly poolSize: number;
+  /** How often to check that the token is still in its slot (0: never). */
+  readonly rescanIntervalMs: number;
+  /** Shortest time between two object rescans caused by lookup misses. */
+  readonly missRescanMs: number;
+  /** Shortest time between two module resets made to find a lost token. */
+  readonly resetIntervalMs: number;
+}
+
+/** The token as currently bound: found in one slot, with its sessions, login and objects. */
+export interface BoundToken {
+  readonly token: TokenDetails;
+  readonly pool: SessionPool;
+  readonly login: TokenLogin;
+  /** The module generation the binding was made in. */
+  readonly moduleGeneration: number;
+}
+
+interface State extends BoundToken {
+  catalog: Promise<TokenCatalog> | undefined;
+  catalogAt: number;
+}
+
+/** The token's catalog together with the token it was read from. */
+export interface CatalogView {
+  readonly token: TokenDetails;
+  readonly catalog: TokenCatalog;
+}
+
+/** What an operation gets: a session of its own (logged in) and the current catalog. */
+export type SessionWork<T> = (
+  session: Buffer,
+  catalog: TokenCatalog,
+  bound: BoundToken,
+) => Promise<T>;
+
+/** Failures that mean the binding no longer matches the token (lost, moved, reinserted). */
+const LOST_CODES: ReadonlySet<number> = new Set([
+  ...TOKEN_GONE_CODES,
+  ...HANDLE_STALE_CODES,
+  CKR.GENERAL_ERROR,
+  CKR.DEVICE_ERROR,
+  CKR.CRYPTOKI_NOT_INITIALIZED,
+]);
+
+/** Looks at a pkcs11js error directly or through the `ProviderError` that wraps it. */
+function failedWithAny(error: unknown, codes: ReadonlySet<number> | number): boolean {
+  return failedWith(error, codes) || (error instanceof Error && failedWith(error.cause, codes));
+}
+
+/**
+ * Follows one token by identity, not by slot: finds it by URI, keeps a session pool and one
+ * login for it, and caches its objects.
+ *
+ * When an operation fails in a way that means the token was lost (`CKR_TOKEN_NOT_PRESENT`,
+ * `CKR_DEVICE_REMOVED`, `CKR_SESSION_HANDLE_INVALID`, a stale object handle, a general error),
+ * or the rescan timer no longer sees it in its slot, the binding drops sessions, login and
+ * objects, re-initialises the module (some modules — SoftHSM 2.6 — see a re-inserted token only
+ * after `C_Initialize`; at most once per `resetIntervalMs`), finds the token again in whatever
+ * slot, logs in and scans again, then runs the operation once more. Key ids come from `CKA_ID`,
+ * so they do not change.
+ */
+export class TokenBinding {
+  readonly #options: TokenBindingOptions;
+  readonly #pkcs11: PKCS11;
+  readonly #module: LoadedModule;
+  readonly #removeUser: () => void;
+  #state: State | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #disposed = false;
+  #lastResetAt = 0;
+  #lastToken: TokenDetails;
+
+  /**
+   * Binds the token now (so that a wrong URI fails at start-up).
+   *
+   * @throws ProviderError `UNAVAILABLE` when no present token matches (naming those present),
+   *   `INVALID_INPUT` when several do.
+   */
+  constructor(options: TokenBindingOptions) {
+    this.#options = options;
+    this.#module = options.module;
+    this.#pkcs11 = options.module.pkcs11;
+    const token = findToken(this.#pkcs11, options.uri, options.provider);
+    if (token === undefined) throw tokenNotPresent(this.#pkcs11, options.uri, options.provider);
+    this.#lastToken = token;
+    this.#state = this.#stateFor(token);
+    this.#removeUser = this.#module.addUser({ suspend: () => this.#suspend() });
+    if (options.rescanIntervalMs > 0) {
+      this.#timer = setInterval(() => {
+        void this.#checkPresence();
+      }, options.rescanIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** The token's details as last found. */
+  get token(): TokenDetails {
+    return this.#lastToken;
+  }
+
+  /** The keys and certificates (scanned once per binding, after logging in). */
+  catalog(signal?: AbortSignal): Promise<CatalogView> {
+    return this.#withRecovery(signal, async (state) => ({
+      token: state.token,
+      catalog: await this.#catalogOf(state, signal),
+    }));
+  }
+
+  /**
+   * Scans the objects again (another application may have added a key), at most once per
+   * `missRescanMs`, and resolves with the catalog in force afterwards.
+   */
+  refreshCatalog(signal?: AbortSignal): Promise<CatalogView> {
+    return this.#withRecovery(signal, async (state) => {
+      if (Date.now() - state.catalogAt >= this.#options.missRescanMs) state.catalog = undefined;
+      return { token: state.token, catalog: await this.#catalogOf(state, signal) };
+    });
+  }
+
+  /**
+   * Runs `work` with a logged-in session of its own. When the token turns out to be lost or
+   * logged out, the binding recovers and runs `work` once more; other failures are returned as
+   * they are (pkcs11js errors unchanged, for the caller to map).
+   */
+  run<T>(work: SessionWork<T>, signal?: AbortSignal): Promise<T> {
+    return this.#withRecovery(signal, async (state) => {
+      const catalog = await this.#catalogOf(state, signal);
+      return state.pool.use(async (session) => {
+        await state.login.ensure(session, signal);
+        return work(session, catalog, state);
+      }, signal);
+    });
+  }
+
+  /** Stops the rescan timer and closes every session (waiting for running operations). */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#removeUser();
+    await this.#suspend();
+  }
+
+  #stateFor(token: TokenDetails): State {
+    const { provider } = this.#options;
+    this.#lastToken = token;
+    const size = Math.max(1, Math.min(this.#options.poolSize, token.maxSessions ?? Infinity));
+    return {
+      token,
+      moduleGeneration: this.#module.generation,
+      pool: new SessionPool({
+        pkcs11: this.#pkcs11,
+        slot: token.slot,
+        size,
+        provider,
+        tokenName: describeToken(token),
+        isBroken: (error) => failedWithAny(error, LOST_CODES),
+      }),
+      login: new TokenLogin({
+        pkcs11: this.#pkcs11,
+        provider,
+        token,
+        secrets: this.#options.secrets,
+      }),
+      catalog: undefined,
+      catalogAt: 0,
+    };
+  }
+
+  /** Drops the binding (closing its sessions once their operations end). */
+  async #suspend(): Promise<void> {
+    const state = this.#state;
+    this.#state = undefined;
+    if (state !== undefined) await state.pool.close();
+  }
+
+  async #current(): Promise<State> {
+    if (this.#disposed) {
+      throw new ProviderError('UNAVAILABLE', `provider "${this.#options.provider}" is disposed`, {
+        provider: this.#options.provider,
+      });
+    }
+    if (this.#module.resetting !== undefined) await this.#module.resetting;
+    if (this.#state !== undefined) return this.#state;
+    const { uri, provider } = this.#options;
+    let token = findToken(this.#pkcs11, uri, provider);
+    if (token === undefined && (await this.#resetModule())) {
+      token = findToken(this.#pkcs11, uri, provider);
+    }
+    if (token === undefined) throw tokenNotPresent(this.#pkcs11, uri, provider);
+    this.#state ??= this.#stateFor(token);
+    return this.#state;
+  }
+
+  /** Re-initialises the module unless that happened within `resetIntervalMs`; true if it ran. */
+  async #resetModule(): Promise<boolean> {
+    if (this.#module.resetting !== undefined) {
+      await this.#module.resetting;
+      return true;
+    }
+    if (Date.now() - this.#lastResetAt < this.#options.resetIntervalMs) return false;
+    this.#lastResetAt = Date.now();
+    await this.#module.reinitialize();
+    return true;
+  }
+
+  #catalogOf(state: State, signal: AbortSignal | undefined): Promise<TokenCatalog> {
+    if (state.catalog === undefined) {
+      const scan = state.pool.use(async (session) => {
+        await state.login.ensure(session, signal);
+        try {
+          return catalogTokenObjects(
+            scanTokenObjects(this.#pkcs11, session),
+            state.token,
+            this.#options.provider,
+          );
+        } catch (error) {
+          throw toProviderError(error, {
+            provider: this.#options.provider,
+            operation: `read the objects of token ${describeToken(state.token)}`,
+          });
+        }
+      });
+      state.catalog = scan;
+      state.catalogAt = Date.now();
+      // A failed scan is not cached: the next request tries again.
+      scan.catch(() => {
+        if (state.catalog === scan) state.catalog = undefined;
+      });
+    }
+    return raceAbort(state.catalog, signal);
+  }
+
+  async #withRecovery<T>(
+    signal: AbortSignal | undefined,
+    work: (state: State) => Promise<T>,
+  ): Promise<T> {
+    const state = await this.#current();
+    try {
+      return await work(state);
+    } catch (error) {
+      signal?.throwIfAborted();
+      if (!(await this.#recover(state, error))) throw error;
+    }
+    return work(await this.#current());
+  }
+
+  /** Repairs the binding after `error` if it can; true when a second attempt makes sense. */
+  async #recover(state: State, error: unknown): Promise<boolean> {
+    if (isPoolClosedError(error)) return true;
+    if (failedWithAny(error, CKR.USER_NOT_LOGGED_IN)) {
+      state.login.forget();
+      return true;
+    }
+    if (!failedWithAny(error, LOST_CODES)) return false;
+    if (this.#state === state) await this.#suspend();
+    // Only a reset made after this binding can have repaired it.
+    if (this.#module.generation === state.moduleGeneration) await this.#resetModule();
+    return true;
+  }
+
+  /** The rescan timer: notices a token that left its slot (or was replaced) and recovers. */
+  async #checkPresence(): Promise<void> {
+    const state = this.#state;
+    try {
+      if (state === undefined) {
+        await this.#current();
+        return;
+      }
+      const present = this.#pkcs11
+        .C_GetSlotList(true)
+        .some((slot) => slot.equals(state.token.slot));
+      if (
+        present &&
+        readTokenDetails(this.#pkcs11, state.token.slot).serial === state.token.serial
+      ) {
+        return;
+      }
+      if (this.#state === state) await this.#suspend();
+      await this.#resetModule();
+    } catch {
+      // Still absent: the next tick or request tries again.
+    }
+  }
+}
