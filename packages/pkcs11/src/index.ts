@@ -21,4 +21,5 @@ export {
 export type { ModuleInfo } from './module/module-info.js';
 export { SessionPool, isPoolClosedError, type SessionPoolOptions } from './session/session-pool.js';
 export type { TokenDetails } from './token/token-details.js';
+export type { TokenStatus } from './token/token-binding.js';
 export * from './uri/index.js';

@@ -1,6 +1,10 @@
 import { staticSecret } from '@keyroute/core';
 import { createSoftHsmToken, type SoftHsmToken, type SoftHsmTokenOptions } from '@keyroute/testbed';
-import { createPkcs11Provider, type Pkcs11Provider, type Pkcs11ProviderOptions } from '../src/index.js';
+import {
+  createPkcs11Provider,
+  type Pkcs11Provider,
+  type Pkcs11ProviderOptions,
+} from '../src/index.js';
 
 /**
  * A SoftHSM token store for this test process. SoftHSM reads SOFTHSM2_CONF when the module is

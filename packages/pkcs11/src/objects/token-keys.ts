@@ -189,5 +189,11 @@ export function catalogTokenObjects(
       },
     ];
   });
-  return { keys, certificates };
+  const byId = (a: { readonly id: string }, b: { readonly id: string }): number =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  // Sorted by id: listings do not depend on the order a module returns objects in.
+  return {
+    keys: keys.sort((a, b) => byId(a.info, b.info)),
+    certificates: certificates.sort(byId),
+  };
 }

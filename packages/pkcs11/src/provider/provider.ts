@@ -26,7 +26,7 @@ import { resolveTokenKey, type OperationContext } from '../operations/context.js
 import { decryptOnToken } from '../operations/decrypt.js';
 import { signOnToken } from '../operations/sign.js';
 import { encryptToTokenKey, verifyWithTokenKey } from '../operations/software.js';
-import { TokenBinding } from '../token/token-binding.js';
+import { TokenBinding, type TokenStatus } from '../token/token-binding.js';
 import type { TokenDetails } from '../token/token-details.js';
 import { parsePkcs11Uri } from '../uri/parse.js';
 import type { Pkcs11Uri } from '../uri/types.js';
@@ -48,6 +48,8 @@ export interface Pkcs11Provider extends Provider {
   readonly token: Readonly<TokenDetails>;
   /** The module's `C_GetInfo` (manufacturer, description, version, path). */
   readonly module: LoadedModule['info'];
+  /** Sessions, login and binding state now (makes no PKCS#11 call). */
+  status(): TokenStatus;
 }
 
 function invalid(message: string): ProviderError {
@@ -202,6 +204,7 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
     token,
     module: module.info,
     capabilities: () => capabilities,
+    status: () => binding.status(),
     listKeys(callOptions?: CallOptions): Promise<readonly KeyInfo[]> {
       return call('listKeys', callOptions, async (signal) =>
         (await binding.catalog(signal)).catalog.keys.map((key) => key.info),

@@ -78,6 +78,16 @@ export class SessionPool {
     return this.#busy.size;
   }
 
+  /** Requests waiting for a session now. */
+  get waitingRequests(): number {
+    return this.#waiters.length;
+  }
+
+  /** Most sessions the pool will open (lowered when the token refused one). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /**
    * Runs `work` with a session of its own, waiting for one when all are lent. An abort while
    * waiting rejects with `signal.reason`; an abort while `work` runs rejects at once too, and the

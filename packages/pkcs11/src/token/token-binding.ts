@@ -2,6 +2,7 @@ import { ProviderError, raceAbort, type SecretSource } from '@keyroute/core';
 import type { PKCS11 } from 'pkcs11js';
 import { failedWith, toProviderError } from '../errors.js';
 import type { LoadedModule } from '../module/module-registry.js';
+import { CKA } from '../native/constants.js';
 import { CKR, HANDLE_STALE_CODES, TOKEN_GONE_CODES } from '../native/return-codes.js';
 import { scanTokenObjects } from '../objects/scan-token.js';
 import { catalogTokenObjects, type TokenCatalog } from '../objects/token-keys.js';
@@ -40,6 +41,21 @@ export interface BoundToken {
 interface State extends BoundToken {
   catalog: Promise<TokenCatalog> | undefined;
   catalogAt: number;
+}
+
+/** A snapshot of a binding for operators (metrics, health checks). */
+export interface TokenStatus {
+  /** False while the token is lost (between removal and the next successful lookup). */
+  readonly bound: boolean;
+  readonly loggedIn: boolean;
+  /** How many times the module was initialised in this process. */
+  readonly moduleGeneration: number;
+  readonly sessions: {
+    readonly open: number;
+    readonly busy: number;
+    readonly waiting: number;
+    readonly capacity: number;
+  };
 }
 
 /** The token's catalog together with the token it was read from. */
@@ -113,6 +129,22 @@ export class TokenBinding {
       }, options.rescanIntervalMs);
       this.#timer.unref();
     }
+  }
+
+  /** What the binding holds now, for status reports. Makes no PKCS#11 call. */
+  status(): TokenStatus {
+    const state = this.#state;
+    return {
+      bound: state !== undefined,
+      loggedIn: state?.login.loggedIn ?? false,
+      moduleGeneration: this.#module.generation,
+      sessions: {
+        open: state?.pool.openSessions ?? 0,
+        busy: state?.pool.busySessions ?? 0,
+        waiting: state?.pool.waitingRequests ?? 0,
+        capacity: state?.pool.capacity ?? 0,
+      },
+    };
   }
 
   /** The token's details as last found. */
@@ -281,27 +313,58 @@ export class TokenBinding {
     return true;
   }
 
+  /**
+   * Reads one attribute of the first cached private key: a module that keeps the slot listed
+   * after its token's storage went away (SoftHSM) reports the handle invalid. True when the
+   * handle answers or there is nothing to probe; a busy pool is not waited for.
+   */
+  async #keyHandleValid(state: State): Promise<boolean> {
+    const catalog =
+      state.catalog === undefined ? undefined : await state.catalog.catch(() => undefined);
+    const handle = catalog?.keys.find((key) => key.privateHandle !== undefined)?.privateHandle;
+    if (handle === undefined || state.pool.openSessions === 0) return true;
+    if (state.pool.busySessions === state.pool.capacity) return true;
+    try {
+      await state.pool.use(async (session) => {
+        this.#pkcs11.C_GetAttributeValue(session, handle, [{ type: CKA.KEY_TYPE }]);
+        return Promise.resolve();
+      });
+      return true;
+    } catch (error) {
+      return !failedWithAny(error, LOST_CODES);
+    }
+  }
+
   /** The rescan timer: notices a token that left its slot (or was replaced) and recovers. */
   async #checkPresence(): Promise<void> {
+    if (this.#disposed || this.#module.resetting !== undefined) return;
     const state = this.#state;
     try {
       if (state === undefined) {
         await this.#current();
         return;
       }
-      const present = this.#pkcs11
-        .C_GetSlotList(true)
-        .some((slot) => slot.equals(state.token.slot));
-      if (
-        present &&
-        readTokenDetails(this.#pkcs11, state.token.slot).serial === state.token.serial
-      ) {
-        return;
-      }
+      if (await this.#stillPresent(state)) return;
       if (this.#state === state) await this.#suspend();
       await this.#resetModule();
     } catch {
       // Still absent: the next tick or request tries again.
+    }
+  }
+
+  /** True when the token is in its slot, with its serial, and a cached key handle answers. */
+  async #stillPresent(state: State): Promise<boolean> {
+    try {
+      const present = this.#pkcs11
+        .C_GetSlotList(true)
+        .some((slot) => slot.equals(state.token.slot));
+      return (
+        present &&
+        readTokenDetails(this.#pkcs11, state.token.slot).serial === state.token.serial &&
+        (await this.#keyHandleValid(state))
+      );
+    } catch {
+      return false;
     }
   }
 }
