@@ -52,7 +52,14 @@ interface Entry {
   readonly users: Set<ModuleUser>;
 }
 
-const modules = new Map<string, Entry>();
+/**
+ * One registry per process, shared by every copy of this package (a bundled copy and an
+ * installed one, `src` and `dist` in tests): a module initialised twice in one process fails
+ * with CKR_CRYPTOKI_ALREADY_INITIALIZED and would be finalised under the other copy's feet.
+ */
+const REGISTRY = Symbol.for('@keyroute/pkcs11/module-registry');
+const registryHolder = globalThis as unknown as Record<symbol, Map<string, Entry> | undefined>;
+const modules = (registryHolder[REGISTRY] ??= new Map<string, Entry>());
 
 function loadFailure(path: string, error: unknown): ProviderError {
   const failure = pkcs11FailureOf(error);

@@ -41,7 +41,7 @@ describe('PIN handling', () => {
     });
     const first = await rejection(provider.sign({ key: '01', data }));
     expect(hasErrorCode(first, 'BAD_SECRET')).toBe(true);
-    expect(String((first as Error).message)).toContain('CKR_PIN_INCORRECT');
+    expect((first as Error).message).toContain('CKR_PIN_INCORRECT');
     const second = await rejection(provider.sign({ key: '01', data }));
     expect(hasErrorCode(second, 'BAD_SECRET')).toBe(true);
     expect((second as Error).message).toContain('already rejected this PIN');
