@@ -7,11 +7,11 @@ import {
   randomBytes,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { hasErrorCode } from '@keyroute/core';
-import type { HashAlgorithm } from '@keyroute/core';
+import { hasErrorCode } from '../contract/errors.js';
+import type { HashAlgorithm } from '../contract/algorithms.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeOaep } from './oaep.js';
+import { decodeOaep } from './oaep-decode.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const K = 256;
