@@ -23,6 +23,12 @@ export interface TokenKey {
   readonly alwaysAuthenticate: boolean;
 }
 
+/**
+ * Whether the token can do `usage` with keys of `algorithm` at all (its mechanisms): a key's
+ * usages list only what the provider will actually do, whatever the key's attributes allow.
+ */
+export type UsablePredicate = (usage: KeyUsage, algorithm: KeyAlgorithm) => boolean;
+
 /** The keys and certificates of one scan. */
 export interface TokenCatalog {
   readonly keys: readonly TokenKey[];
@@ -74,6 +80,8 @@ interface Draft {
  *   (`hasPrivateKey: false`); keys whose public half cannot be found are left out;
  * - ids are the `CKA_ID` in lower-case hex, stable across slots and restarts; a key whose
  *   `CKA_ID` is empty or shared with another key gets its SPKI SHA-256 instead;
+ * - usages: what the key's attributes allow (`CKA_SIGN`, `CKA_DECRYPT`, `CKA_DERIVE`) and the
+ *   token's mechanisms can do (`usable`);
  * - aliases: SPKI SHA-256, keygrip, the RFC 7512 URI of the private (or public) key object and
  *   the SHA-256 of a certificate that binds the key;
  * - certificates: X.509 objects node:crypto can parse, each bound to its public key.
@@ -82,6 +90,7 @@ export function catalogTokenObjects(
   objects: TokenObjects,
   token: TokenDetails,
   provider: string,
+  usable: UsablePredicate = () => true,
 ): TokenCatalog {
   const parsedCertificates = objects.certificates.flatMap((certificate) => {
     const parsed = parseX509Certificate(certificate.der);
@@ -138,7 +147,9 @@ export function catalogTokenObjects(
         ? {}
         : { label: draft.object.label }),
       algorithm,
-      usages: draft.hasPrivateKey ? usagesOf(draft.object, algorithm) : [],
+      usages: draft.hasPrivateKey
+        ? usagesOf(draft.object, algorithm).filter((usage) => usable(usage, algorithm))
+        : [],
       hasPrivateKey: draft.hasPrivateKey,
       publicKey: draft.spki,
       aliases: {

@@ -8,6 +8,8 @@ import {
   type EncryptRequest,
   type EncryptResult,
   type HashAlgorithm,
+  type KeyAlgorithm,
+  type KeyUsage,
   type KeyInfo,
   type KeyReference,
   type OnStop,
@@ -129,6 +131,12 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
     DEFAULTS.rescanIntervalMs,
   );
   const module = acquireModule(path);
+  // Set once the token's mechanisms are read, before the first scan can run.
+  const known: { capabilities?: ProviderCapabilities } = {};
+  const usable = (usage: KeyUsage, algorithm: KeyAlgorithm): boolean => {
+    const entries = usage === 'sign' ? known.capabilities?.sign : known.capabilities?.decrypt;
+    return entries?.some((entry) => entry.algorithms.includes(algorithm.kind)) ?? false;
+  };
   let binding: TokenBinding;
   try {
     binding = new TokenBinding({
@@ -140,6 +148,7 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
       rescanIntervalMs,
       missRescanMs: DEFAULTS.missRescanMs,
       resetIntervalMs: DEFAULTS.resetIntervalMs,
+      usable,
     });
   } catch (error) {
     module.release();
@@ -147,22 +156,24 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
   }
   const token = binding.token;
   const mechanisms = readMechanisms(module.pkcs11, token.slot);
-  const softHsm = /softhsm/i.test(module.info.manufacturer);
+  // Behind p11-kit-client the module says "PKCS#11 Kit"; the token still says SoftHSM.
+  const softHsm = /softhsm/i.test(`${module.info.manufacturer} ${token.manufacturer}`);
   const rsaDecrypt = {
     oaepHashes: options.oaepHashes ?? defaultOaepHashes(softHsm),
     // SoftHSM 2.6 fails (CKR_GENERAL_ERROR) on OAEP with a label.
     oaepLabels: !softHsm,
     raw: hasRawRsaDecrypt(mechanisms),
   };
-  const capabilities: ProviderCapabilities = pkcs11Capabilities(mechanisms, {
+  const tokenCapabilities = pkcs11Capabilities(mechanisms, {
     oaepHashes: rsaDecrypt.oaepHashes,
     allowPkcs1v15Decrypt: options.allowPkcs1v15Decrypt ?? false,
   });
+  known.capabilities = tokenCapabilities;
   const context: OperationContext = {
     provider: id,
     pkcs11: module.pkcs11,
     binding,
-    capabilities,
+    capabilities: tokenCapabilities,
     allowPkcs1v15Decrypt: options.allowPkcs1v15Decrypt ?? false,
     rsaDecrypt,
   };
@@ -203,7 +214,7 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
     kind: 'pkcs11',
     token,
     module: module.info,
-    capabilities: () => capabilities,
+    capabilities: () => tokenCapabilities,
     status: () => binding.status(),
     listKeys(callOptions?: CallOptions): Promise<readonly KeyInfo[]> {
       return call('listKeys', callOptions, async (signal) =>

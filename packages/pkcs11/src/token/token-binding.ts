@@ -5,7 +5,11 @@ import type { LoadedModule } from '../module/module-registry.js';
 import { CKA } from '../native/constants.js';
 import { CKR, HANDLE_STALE_CODES, TOKEN_GONE_CODES } from '../native/return-codes.js';
 import { scanTokenObjects } from '../objects/scan-token.js';
-import { catalogTokenObjects, type TokenCatalog } from '../objects/token-keys.js';
+import {
+  catalogTokenObjects,
+  type TokenCatalog,
+  type UsablePredicate,
+} from '../objects/token-keys.js';
 import { SessionPool, isPoolClosedError } from '../session/session-pool.js';
 import type { Pkcs11Uri } from '../uri/types.js';
 import { findToken, tokenNotPresent } from './find-token.js';
@@ -27,6 +31,8 @@ export interface TokenBindingOptions {
   readonly missRescanMs: number;
   /** Shortest time between two module resets made to find a lost token. */
   readonly resetIntervalMs: number;
+  /** Whether the token's mechanisms can do a usage with an algorithm (filters key usages). */
+  readonly usable?: UsablePredicate;
 }
 
 /** The token as currently bound: found in one slot, with its sessions, login and objects. */
@@ -267,6 +273,7 @@ export class TokenBinding {
             scanTokenObjects(this.#pkcs11, session),
             state.token,
             this.#options.provider,
+            this.#options.usable,
           );
         } catch (error) {
           throw toProviderError(error, {

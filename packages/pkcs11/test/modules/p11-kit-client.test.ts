@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { hasErrorCode, staticSecret, type KeyInfo } from '@keyroute/core';
 import { describeProviderConformance } from '@keyroute/core/testing';
 import {
@@ -10,7 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPkcs11Provider, type Pkcs11Provider } from '../../src/index.js';
 import { tokenUriOf } from '../helpers.js';
-import { listMechanisms } from './tools.js';
+import { listMechanisms, sha256Hex } from './tools.js';
 
 /*
  * `p11-kit-client.so` in this process, talking over a Unix socket to a `p11-kit server` that
@@ -83,8 +82,6 @@ describeProviderConformance({
   create: async () => ({ provider: await providerOver(await startBackend()) }),
   hashes: ['sha256', 'sha384', 'sha1'],
 });
-
-const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('p11-kit-client.so forwarding a SoftHSM2 token', () => {
   let setup: { backend: Backend; provider: Pkcs11Provider } | undefined;
