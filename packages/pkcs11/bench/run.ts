@@ -7,7 +7,7 @@
  * enforced: the exit code is 1 only when something fails.
  *
  *   BENCH_SECONDS  time per measurement round (default 1.5)
- *   BENCH_ROUNDS   rounds per measurement, raw and provider alternating (default 3; median)
+ *   BENCH_ROUNDS   rounds per measurement, raw and provider alternating (default 5; median)
  *
  * Raw loop and provider share one pkcs11js instance: the raw loop takes the module from the
  * provider's process-wide registry (`acquireModule`) and opens sessions of its own. A second
@@ -34,7 +34,7 @@ function positiveFromEnv(name: string, fallback: number): number {
 }
 
 const seconds = positiveFromEnv('BENCH_SECONDS', 1.5);
-const rounds = Math.ceil(positiveFromEnv('BENCH_ROUNDS', 3));
+const rounds = Math.ceil(positiveFromEnv('BENCH_ROUNDS', 5));
 const message = new TextEncoder().encode('keyroute pkcs11 benchmark message');
 const digest = createHash('sha256').update(message).digest();
 const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
@@ -81,7 +81,7 @@ async function measureRow(
   const options: MeasureOptions = {
     concurrency,
     seconds,
-    warmupSeconds: Math.min(0.5, seconds / 3),
+    warmupSeconds: Math.max(1, seconds / 2),
     rounds,
   };
   const [rawResult, providerResult] = await measureInterleaved(

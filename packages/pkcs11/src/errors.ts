@@ -92,3 +92,10 @@ export function failedWith(error: unknown, codes: ReadonlySet<number> | number):
   if (failure === undefined) return false;
   return typeof codes === 'number' ? failure.code === codes : codes.has(failure.code);
 }
+
+/** A rejected promise with `error` as it is (an abort reason, a ProviderError, …). */
+export function rejectWith(error: unknown): Promise<never> {
+  // The reason is passed on unchanged, whatever its type.
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+  return Promise.reject(error);
+}

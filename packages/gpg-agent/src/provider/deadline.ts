@@ -22,6 +22,6 @@ export function runWithDeadline<T>(
         `gpg-agent: ${what} did not finish within ${timeoutMs} ms (timeoutMs)`,
         { provider },
       ),
-    work,
+    (deadline) => work(deadline.signal, deadline.onStop),
   );
 }

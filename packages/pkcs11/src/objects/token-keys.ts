@@ -33,6 +33,10 @@ export type UsablePredicate = (usage: KeyUsage, algorithm: KeyAlgorithm) => bool
 export interface TokenCatalog {
   readonly keys: readonly TokenKey[];
   readonly certificates: readonly CertificateInfo[];
+  /** The keys by id. */
+  readonly byId: ReadonlyMap<string, TokenKey>;
+  /** Key references already resolved against this catalog (filled by lookups, bounded). */
+  readonly lookups: Map<string, TokenKey>;
 }
 
 function sameId(a: Uint8Array, b: Uint8Array): boolean {
@@ -203,8 +207,11 @@ export function catalogTokenObjects(
   const byId = (a: { readonly id: string }, b: { readonly id: string }): number =>
     a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   // Sorted by id: listings do not depend on the order a module returns objects in.
+  keys.sort((a, b) => byId(a.info, b.info));
   return {
-    keys: keys.sort((a, b) => byId(a.info, b.info)),
+    keys,
     certificates: certificates.sort(byId),
+    byId: new Map(keys.map((key) => [key.info.id, key])),
+    lookups: new Map(),
   };
 }

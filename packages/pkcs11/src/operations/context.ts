@@ -5,7 +5,7 @@ import {
   type ProviderCapabilities,
 } from '@keyroute/core';
 import type { PKCS11 } from 'pkcs11js';
-import type { TokenKey } from '../objects/token-keys.js';
+import type { TokenCatalog, TokenKey } from '../objects/token-keys.js';
 import type { TokenBinding } from '../token/token-binding.js';
 import { redactPkcs11Uri } from '../uri/format.js';
 import { findTokenKey } from './find-token-key.js';
@@ -19,6 +19,32 @@ export interface OperationContext {
   readonly capabilities: ProviderCapabilities;
   readonly allowPkcs1v15Decrypt: boolean;
   readonly rsaDecrypt: RsaDecryptAbilities;
+}
+
+/** Most references remembered per catalog (a hostile caller cannot grow it without bound). */
+const MAX_REMEMBERED_REFERENCES = 1_024;
+
+/**
+ * The key `reference` names in the catalog already read, without a promise: the signing hot
+ * path. Undefined when the token is not scanned yet or nothing matches (then use
+ * {@link resolveTokenKey}, which scans again on a miss).
+ *
+ * @throws ProviderError `INVALID_INPUT` for an ambiguous or malformed reference.
+ */
+export function findReadyTokenKey(
+  context: OperationContext,
+  reference: KeyReference,
+): TokenKey | undefined {
+  const catalog = context.binding.readyCatalog();
+  if (catalog === undefined || typeof reference !== 'string') return undefined;
+  const remembered = catalog.lookups.get(reference);
+  if (remembered !== undefined) return remembered;
+  const found = findTokenKey(catalog, reference, context.binding.token, context.provider);
+  if (found !== undefined) {
+    if (catalog.lookups.size >= MAX_REMEMBERED_REFERENCES) catalog.lookups.clear();
+    catalog.lookups.set(reference, found);
+  }
+  return found;
 }
 
 /**
@@ -52,8 +78,8 @@ export async function resolveTokenKey(
 }
 
 /** The key with `id` in the catalog of the current binding (after a recovery, a new handle). */
-export function sameKeyIn(keys: readonly TokenKey[], id: string, provider: string): TokenKey {
-  const key = keys.find((candidate) => candidate.info.id === id);
+export function sameKeyIn(catalog: TokenCatalog, id: string, provider: string): TokenKey {
+  const key = catalog.byId.get(id);
   if (key === undefined) {
     throw new ProviderError('KEY_NOT_FOUND', `key "${id}" is no longer on the token`, {
       provider,

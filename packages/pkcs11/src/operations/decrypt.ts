@@ -10,6 +10,7 @@ import { pkcs11FailureOf } from '../native/pkcs11-error.js';
 import { requirePrivateKey, resolveTokenKey, sameKeyIn, type OperationContext } from './context.js';
 import { fieldBytes, signatureLength } from './curves.js';
 import { peerPointFor } from './peer-point.js';
+import { passThrough } from '../token/token-binding.js';
 import type { ECDH1 } from 'pkcs11js';
 import { PKCS1V15_DECRYPT, planOaepDecrypt, type RsaDecryptPlan } from './rsa-decrypt-plan.js';
 
@@ -65,10 +66,14 @@ export async function decryptOnToken(
     );
   }
   const run = <T>(work: (session: Buffer, handle: Buffer) => Promise<T>): Promise<T> =>
-    context.binding.run(async (session, catalog) => {
-      const handle = requirePrivateKey(sameKeyIn(catalog.keys, id, provider), provider, 'decrypt');
-      return work(session, handle);
-    }, signal);
+    context.binding.run(
+      async (session, catalog) => {
+        const handle = requirePrivateKey(sameKeyIn(catalog, id, provider), provider, 'decrypt');
+        return work(session, handle);
+      },
+      signal === undefined ? undefined : { signal },
+      passThrough<T>(),
+    );
   const fail = (error: unknown): never => {
     if (signal?.aborted === true) throw signal.reason;
     const failure = pkcs11FailureOf(error) ?? pkcs11FailureOf((error as { cause?: unknown }).cause);

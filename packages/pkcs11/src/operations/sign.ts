@@ -3,11 +3,19 @@ import {
   ecdsaP1363ToDer,
   formatAlgorithm,
   resolveSignParameters,
+  type CallDeadline,
   type SignRequest,
   type SignResult,
 } from '@keyroute/core';
-import { toProviderError } from '../errors.js';
-import { requirePrivateKey, resolveTokenKey, sameKeyIn, type OperationContext } from './context.js';
+import { rejectWith, toProviderError } from '../errors.js';
+import type { TokenKey } from '../objects/token-keys.js';
+import {
+  findReadyTokenKey,
+  requirePrivateKey,
+  resolveTokenKey,
+  sameKeyIn,
+  type OperationContext,
+} from './context.js';
 import { signatureLength } from './curves.js';
 import { planSignature } from './sign-mechanism.js';
 
@@ -20,19 +28,78 @@ function unsupported(context: OperationContext, message: string, key: string): P
  * the token's mechanisms, then `C_SignInit` + `C_SignAsync` on a pooled, logged-in session.
  * ECDSA comes back as r‖s and is converted to DER when asked.
  *
+ * Written for the hot path: when the token is scanned and a session is idle, everything up to
+ * the native call is synchronous and the only promise is the token's.
+ *
  * @throws ProviderError `KEY_NOT_FOUND`, `UNSUPPORTED` (format other than raw, scheme or hash the
  *   token lacks, public-only key), `DENIED` (`CKA_SIGN` false), `INVALID_INPUT`, `LOCKED`,
  *   `BAD_SECRET`, `UNAVAILABLE` (token gone and not found again).
  */
-export async function signOnToken(
+export function signOnToken(
   context: OperationContext,
   request: SignRequest,
-  signal: AbortSignal | undefined,
+  deadline: CallDeadline,
+): Promise<SignResult> {
+  try {
+    const ready = findReadyTokenKey(context, request.key);
+    if (ready !== undefined) return signWithKey(context, ready, request, deadline);
+  } catch (error) {
+    return rejectWith(error);
+  }
+  return resolveTokenKey(context, request.key, deadline.signal).then((key) =>
+    signWithKey(context, key, request, deadline),
+  );
+}
+
+function signWithKey(
+  context: OperationContext,
+  key: TokenKey,
+  request: SignRequest,
+  deadline: CallDeadline,
 ): Promise<SignResult> {
   const { provider, pkcs11 } = context;
-  const key = await resolveTokenKey(context, request.key, signal);
   const id = key.info.id;
-  requirePrivateKey(key, provider, 'sign');
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(context, key, request);
+  } catch (error) {
+    return rejectWith(error);
+  }
+  const { parameters, plan, length } = prepared;
+  return context.binding.run(
+    (session, catalog) => {
+      const handle = requirePrivateKey(sameKeyIn(catalog, id, provider), provider, 'sign');
+      pkcs11.C_SignInit(session, plan.mechanism, handle);
+      return pkcs11.C_SignAsync(session, plan.input, Buffer.alloc(length));
+    },
+    deadline,
+    {
+      ok: (raw): SignResult => ({
+        signature:
+          parameters.scheme === 'ecdsa' && parameters.signatureEncoding === 'der'
+            ? ecdsaP1363ToDer(raw)
+            : new Uint8Array(raw.buffer, raw.byteOffset, raw.length),
+        key: { id, provider },
+        scheme: parameters.scheme,
+        ...(parameters.hash === undefined ? {} : { hash: parameters.hash }),
+        format: 'raw',
+      }),
+      fail: (error: unknown): never => {
+        if (deadline.stopped) throw deadline.reason;
+        throw toProviderError(error, {
+          provider,
+          operation: `sign with key "${id}"`,
+          key: request.key,
+        });
+      },
+    },
+  );
+}
+
+/** Checks the request against the key and the token; chooses mechanism, input and length. */
+function prepare(context: OperationContext, key: TokenKey, request: SignRequest) {
+  const id = key.info.id;
+  requirePrivateKey(key, context.provider, 'sign');
   const format = request.format ?? 'raw';
   if (format !== 'raw') {
     throw unsupported(
@@ -67,36 +134,13 @@ export async function signOnToken(
   }
   if (!key.info.usages.includes('sign')) {
     throw new ProviderError('DENIED', `key "${id}" may not sign (CKA_SIGN is false)`, {
-      provider,
+      provider: context.provider,
       key: request.key,
     });
   }
-  const plan = planSignature(parameters);
-  const length = signatureLength(key.info.algorithm);
-  let raw: Buffer;
-  try {
-    raw = await context.binding.run(async (session, catalog) => {
-      const handle = requirePrivateKey(sameKeyIn(catalog.keys, id, provider), provider, 'sign');
-      pkcs11.C_SignInit(session, plan.mechanism, handle);
-      return pkcs11.C_SignAsync(session, plan.input, Buffer.alloc(length));
-    }, signal);
-  } catch (error) {
-    if (signal?.aborted === true) throw signal.reason;
-    throw toProviderError(error, {
-      provider,
-      operation: `sign with key "${id}"`,
-      key: request.key,
-    });
-  }
-  const signature =
-    parameters.scheme === 'ecdsa' && parameters.signatureEncoding === 'der'
-      ? ecdsaP1363ToDer(raw)
-      : new Uint8Array(raw);
   return {
-    signature,
-    key: { id, provider },
-    scheme: parameters.scheme,
-    ...(parameters.hash === undefined ? {} : { hash: parameters.hash }),
-    format: 'raw',
+    parameters,
+    plan: planSignature(parameters),
+    length: signatureLength(key.info.algorithm),
   };
 }

@@ -12,7 +12,7 @@ import {
   type KeyUsage,
   type KeyInfo,
   type KeyReference,
-  type OnStop,
+  type CallDeadline,
   type Provider,
   type ProviderCapabilities,
   type SignRequest,
@@ -182,7 +182,7 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
   const call = <T>(
     what: string,
     callOptions: CallOptions | undefined,
-    work: (signal: AbortSignal, onStop: OnStop) => Promise<T>,
+    work: (deadline: CallDeadline) => Promise<T>,
   ): Promise<T> => {
     const signal = callOptions?.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
@@ -217,7 +217,7 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
     capabilities: () => tokenCapabilities,
     status: () => binding.status(),
     listKeys(callOptions?: CallOptions): Promise<readonly KeyInfo[]> {
-      return call('listKeys', callOptions, async (signal) =>
+      return call('listKeys', callOptions, async ({ signal }) =>
         (await binding.catalog(signal)).catalog.keys.map((key) => key.info),
       );
     },
@@ -225,23 +225,27 @@ function openPkcs11Provider(options: Pkcs11ProviderOptions): Pkcs11Provider {
       return call(
         'listCertificates',
         callOptions,
-        async (signal) => (await binding.catalog(signal)).catalog.certificates,
+        async ({ signal }) => (await binding.catalog(signal)).catalog.certificates,
       );
     },
     getKey(reference: KeyReference, callOptions?: CallOptions): Promise<KeyInfo> {
-      return call('getKey', callOptions, (signal) => keyOf(reference, signal));
+      return call('getKey', callOptions, ({ signal }) => keyOf(reference, signal));
     },
     sign(request: SignRequest, callOptions?: CallOptions): Promise<SignResult> {
-      return call('sign', callOptions, (signal) => signOnToken(context, request, signal));
+      return call('sign', callOptions, (deadline) => signOnToken(context, request, deadline));
     },
     verify(request: VerifyRequest, callOptions?: CallOptions): Promise<VerifyResult> {
-      return call('verify', callOptions, (signal) => verifyWithTokenKey(context, request, signal));
+      return call('verify', callOptions, ({ signal }) =>
+        verifyWithTokenKey(context, request, signal),
+      );
     },
     decrypt(request: DecryptRequest, callOptions?: CallOptions): Promise<DecryptResult> {
-      return call('decrypt', callOptions, (signal) => decryptOnToken(context, request, signal));
+      return call('decrypt', callOptions, ({ signal }) => decryptOnToken(context, request, signal));
     },
     encrypt(request: EncryptRequest, callOptions?: CallOptions): Promise<EncryptResult> {
-      return call('encrypt', callOptions, (signal) => encryptToTokenKey(context, request, signal));
+      return call('encrypt', callOptions, ({ signal }) =>
+        encryptToTokenKey(context, request, signal),
+      );
     },
     [Symbol.asyncDispose](): Promise<void> {
       disposal ??= binding.dispose().finally(() => {

@@ -108,6 +108,25 @@ export class SessionPool {
   }
 
   /**
+   * Lends a session at once when one is idle (or may be opened), else undefined: the hot path
+   * takes it without a promise. Give it back with {@link release} on every path.
+   */
+  tryAcquire(): Buffer | undefined {
+    if (this.#closed || this.#waiters.length > 0) return undefined;
+    const idle = this.#idle.pop();
+    if (idle !== undefined) {
+      this.#busy.add(idle);
+      return idle;
+    }
+    return undefined;
+  }
+
+  /** Gives back a session from {@link tryAcquire}; `broken` closes it instead of reusing it. */
+  release(session: Buffer, broken: boolean): void {
+    this.#release(session, broken);
+  }
+
+  /**
    * Stops lending: waiters and later calls reject with `UNAVAILABLE`, idle sessions close now,
    * lent ones when their operation ends. Resolves once every session is closed.
    */

@@ -1,6 +1,6 @@
 import { ProviderError, raceAbort, type SecretSource } from '@keyroute/core';
 import type { PKCS11 } from 'pkcs11js';
-import { failedWith, toProviderError } from '../errors.js';
+import { failedWith, rejectWith, toProviderError } from '../errors.js';
 import type { LoadedModule } from '../module/module-registry.js';
 import { CKA } from '../native/constants.js';
 import { CKR, HANDLE_STALE_CODES, TOKEN_GONE_CODES } from '../native/return-codes.js';
@@ -47,6 +47,8 @@ export interface BoundToken {
 interface State extends BoundToken {
   catalog: Promise<TokenCatalog> | undefined;
   catalogAt: number;
+  /** The last catalog read, usable synchronously (kept while a refresh runs). */
+  resolved: TokenCatalog | undefined;
 }
 
 /** A snapshot of a binding for operators (metrics, health checks). */
@@ -68,6 +70,30 @@ export interface TokenStatus {
 export interface CatalogView {
   readonly token: TokenDetails;
   readonly catalog: TokenCatalog;
+}
+
+/**
+ * Where an operation's stop signal comes from: read only off the hot path, so that a
+ * `CallDeadline` (core) makes its signal only when something has to wait.
+ */
+export interface StopSource {
+  readonly signal: AbortSignal;
+}
+
+/** Turns an operation's outcome into the caller's result (or error). */
+export interface Finish<T, R> {
+  readonly ok: (value: T) => R;
+  readonly fail: (error: unknown) => never;
+}
+
+/** The {@link Finish} that returns the value and rethrows the error as they are. */
+export function passThrough<T>(): Finish<T, T> {
+  return {
+    ok: (value) => value,
+    fail: (error) => {
+      throw error;
+    },
+  };
 }
 
 /** What an operation gets: a session of its own (logged in) and the current catalog. */
@@ -181,15 +207,70 @@ export class TokenBinding {
    * Runs `work` with a logged-in session of its own. When the token turns out to be lost or
    * logged out, the binding recovers and runs `work` once more; other failures are returned as
    * they are (pkcs11js errors unchanged, for the caller to map).
+   *
+   * `finish` turns the outcome into the caller's result in the same step (one promise less on
+   * the signing hot path); {@link passThrough} keeps it as it is.
    */
-  run<T>(work: SessionWork<T>, signal?: AbortSignal): Promise<T> {
-    return this.#withRecovery(signal, async (state) => {
-      const catalog = await this.#catalogOf(state, signal);
-      return state.pool.use(async (session) => {
-        await state.login.ensure(session, signal);
-        return work(session, catalog, state);
-      }, signal);
-    });
+  run<T, R>(work: SessionWork<T>, stop: StopSource | undefined, finish: Finish<T, R>): Promise<R> {
+    // Hot path: bound, scanned, logged in and a session idle — no promise until the token's.
+    const state = this.#state;
+    const catalog = state?.resolved;
+    if (state !== undefined && catalog !== undefined && state.login.loggedIn) {
+      const session = this.#module.resetting === undefined ? state.pool.tryAcquire() : undefined;
+      if (session !== undefined) {
+        return this.#runNow(state, session, catalog, work, stop, finish);
+      }
+    }
+    const signal = stop?.signal;
+    const outcome = this.#withRecovery(signal, (bound) => this.#runOnce(bound, work, signal));
+    return outcome.then(finish.ok, finish.fail);
+  }
+
+  async #runOnce<T>(
+    state: State,
+    work: SessionWork<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const catalog = await this.#catalogOf(state, signal);
+    return state.pool.use(async (session) => {
+      await state.login.ensure(session, signal);
+      return work(session, catalog, state);
+    }, signal);
+  }
+
+  /** The catalog as last read, when the token is bound and scanned; undefined otherwise. */
+  readyCatalog(): TokenCatalog | undefined {
+    return this.#module.resetting === undefined ? this.#state?.resolved : undefined;
+  }
+
+  #runNow<T, R>(
+    state: State,
+    session: Buffer,
+    catalog: TokenCatalog,
+    work: SessionWork<T>,
+    stop: StopSource | undefined,
+    finish: Finish<T, R>,
+  ): Promise<R> {
+    let running: Promise<T>;
+    try {
+      running = work(session, catalog, state);
+    } catch (error) {
+      running = rejectWith(error);
+    }
+    return running.then(
+      (value) => {
+        state.pool.release(session, false);
+        return finish.ok(value);
+      },
+      async (error: unknown) => {
+        state.pool.release(session, failedWithAny(error, LOST_CODES));
+        const signal = stop?.signal;
+        if (signal?.aborted === true || !(await this.#recover(state, error))) {
+          return finish.fail(error);
+        }
+        return this.#runOnce(await this.#current(), work, signal).then(finish.ok, finish.fail);
+      },
+    );
   }
 
   /** Stops the rescan timer and closes every session (waiting for running operations). */
@@ -224,6 +305,7 @@ export class TokenBinding {
       }),
       catalog: undefined,
       catalogAt: 0,
+      resolved: undefined,
     };
   }
 
@@ -284,10 +366,15 @@ export class TokenBinding {
       });
       state.catalog = scan;
       state.catalogAt = Date.now();
-      // A failed scan is not cached: the next request tries again.
-      scan.catch(() => {
-        if (state.catalog === scan) state.catalog = undefined;
-      });
+      scan.then(
+        (catalog) => {
+          if (state.catalog === scan) state.resolved = catalog;
+        },
+        () => {
+          // A failed scan is not cached: the next request tries again.
+          if (state.catalog === scan) state.catalog = undefined;
+        },
+      );
     }
     return raceAbort(state.catalog, signal);
   }
