@@ -11,9 +11,16 @@ export interface SignPlan {
   readonly input: Buffer;
 }
 
+/** The bytes as a Buffer without copying them (pkcs11js takes Buffers; the caller's bytes are only read). */
+function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function digestOf(parameters: ResolvedSignParameters): Buffer {
   const { input, hash } = parameters;
-  if (input.kind === 'digest') return Buffer.from(input.digest);
+  if (input.kind === 'digest') return bufferView(input.digest);
   if (hash === undefined) throw new ProviderError('INTERNAL', 'a hash is needed to sign data');
   return createHash(hash).update(input.data).digest();
 }
@@ -30,7 +37,7 @@ export function planSignature(parameters: ResolvedSignParameters): SignPlan {
       const hash = parameters.hash ?? 'sha256';
       return {
         mechanism: { mechanism: CKM.RSA_PKCS },
-        input: Buffer.from(encodeDigestInfo(hash, digestOf(parameters))),
+        input: bufferView(encodeDigestInfo(hash, digestOf(parameters))),
       };
     }
     case 'pss': {
@@ -56,7 +63,7 @@ export function planSignature(parameters: ResolvedSignParameters): SignPlan {
       if (parameters.input.kind !== 'data') {
         throw new ProviderError('UNSUPPORTED', 'EdDSA signs whole messages only');
       }
-      return { mechanism: { mechanism: CKM.EDDSA }, input: Buffer.from(parameters.input.data) };
+      return { mechanism: { mechanism: CKM.EDDSA }, input: bufferView(parameters.input.data) };
     }
   }
 }

@@ -70,6 +70,8 @@ function signWithKey(
     (session, catalog) => {
       const handle = requirePrivateKey(sameKeyIn(catalog, id, provider), provider, 'sign');
       pkcs11.C_SignInit(session, plan.mechanism, handle);
+      // Buffer.alloc, not allocUnsafe: the signature is returned as a view, and a pooled slab
+      // would expose other buffers' bytes through its `.buffer`.
       return pkcs11.C_SignAsync(session, plan.input, Buffer.alloc(length));
     },
     deadline,
