@@ -375,6 +375,8 @@ describe('createSoftHsmToken with the default keys', () => {
       if (family === 'rsa') {
         expect(publicKey.asymmetricKeyType).toBe('rsa');
         expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(Number(parameter));
+      } else if (parameter === 'edwards25519') {
+        expect(publicKey.asymmetricKeyType).toBe('ed25519');
       } else {
         expect(publicKey.asymmetricKeyType).toBe('ec');
         expect(publicKey.asymmetricKeyDetails?.namedCurve).toBe(parameter);
