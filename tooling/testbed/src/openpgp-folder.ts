@@ -11,10 +11,11 @@ export interface OpenPgpFolderKeySpec {
   readonly name: string;
   /**
    * `ecc`: Ed25519 (legacy EdDSA) primary + cv25519 (legacy ECDH) subkey, readable by GnuPG 2.2
-   * (never openpgp.js `curve25519`, whose RFC 9580 keys GnuPG 2.2 rejects); `rsa3072`/`rsa4096`:
+   * (never openpgp.js `curve25519`, whose RFC 9580 keys GnuPG 2.2 rejects); `p256`: ECDSA
+   * P-256 primary + ECDH P-256 subkey; `rsa3072`/`rsa4096`:
    * RSA primary + RSA subkey.
    */
-  readonly type: 'ecc' | 'rsa3072' | 'rsa4096';
+  readonly type: 'ecc' | 'p256' | 'rsa3072' | 'rsa4096';
   /** Encrypts the secret key with this passphrase; unencrypted when absent. */
   readonly passphrase?: string;
   /** User ID, `Name <email>` or a bare name; defaults from {@link OpenPgpFolderKeySpec.name}. */
@@ -84,6 +85,8 @@ function keyOptions(spec: OpenPgpFolderKeySpec): KeyOptions & { format: 'armored
   switch (spec.type) {
     case 'ecc':
       return { type: 'ecc', curve: 'ed25519Legacy', userIDs, ...passphrase, format: 'armored' };
+    case 'p256':
+      return { type: 'ecc', curve: 'nistP256', userIDs, ...passphrase, format: 'armored' };
     case 'rsa3072':
       return { type: 'rsa', rsaBits: 3072, userIDs, ...passphrase, format: 'armored' };
     case 'rsa4096':

@@ -1,0 +1,161 @@
+import {
+  ProviderError,
+  verifySignature,
+  type VerifyRequest,
+  type VerifyResult,
+} from '@keyroute/core';
+import { createMessage, readCleartextMessage, readMessage, readSignature } from 'openpgp';
+import { verifyMessage, type VerifyOutcome } from './openpgp-calls.js';
+import type { OpenPgpKeyRecord } from '../keys/describe-key.js';
+import type { OpenPgpContext } from './context.js';
+
+const ascii = new TextDecoder('latin1');
+
+/** What an OpenPGP signature blob is, judged from its armor or first packet. */
+type SignatureShape = 'detached' | 'cleartext' | 'inline';
+
+function shapeOf(signature: Uint8Array): { shape: SignatureShape; armored: boolean } {
+  const head = ascii.decode(signature.subarray(0, 64)).trimStart();
+  if (head.startsWith('-----BEGIN PGP SIGNED MESSAGE-----'))
+    return { shape: 'cleartext', armored: true };
+  if (head.startsWith('-----BEGIN PGP SIGNATURE-----')) return { shape: 'detached', armored: true };
+  if (head.startsWith('-----BEGIN PGP MESSAGE-----')) return { shape: 'inline', armored: true };
+  // Binary: a signature packet (tag 2) starts a detached signature; anything else a message.
+  const first = signature[0] ?? 0;
+  const tag = (first & 0x40) !== 0 ? first & 0x3f : (first >> 2) & 0x0f;
+  return { shape: tag === 2 ? 'detached' : 'inline', armored: false };
+}
+
+function text(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+/** Why a key that made a signature does not count now, or undefined. */
+function signerProblem(record: OpenPgpKeyRecord, now: Date): string | undefined {
+  if (record.info.revoked === true) return 'the signing key is revoked';
+  const expires = record.info.expiresAt;
+  if (expires !== undefined && expires.getTime() <= now.getTime())
+    return 'the signing key has expired';
+  return undefined;
+}
+
+/**
+ * Checks a signature. `format: 'raw'` in software (core). `format: 'openpgp'`: a detached
+ * signature over `data`, or a cleartext / inline signed message (then `data` may be empty, or
+ * must equal the signed content); openpgp.js verifies with `expectSigned`, so content is
+ * returned (`result.data`) only when bound to a valid signature by the named key (or, for a
+ * primary key, one of its subkeys). Expired and revoked signers are `valid: false` with their
+ * own reasons; any other failure is `valid: false` with a short reason, never an exception.
+ */
+export async function verifyWithOpenPgpKey(
+  context: OpenPgpContext,
+  request: VerifyRequest,
+  signal: AbortSignal,
+): Promise<VerifyResult> {
+  const record = await context.directory.find(request.key);
+  const key = { id: record.info.id, provider: context.provider };
+  const format: unknown = request.format ?? 'raw';
+  if (format === 'raw') {
+    return { valid: await verifySignature(record.info.publicKey, request, { signal }), key };
+  }
+  if (format !== 'openpgp') {
+    throw new ProviderError(
+      'UNSUPPORTED',
+      `the openpgp provider does not verify ${String(format)} signatures`,
+      {
+        provider: context.provider,
+        key: request.key,
+      },
+    );
+  }
+  const { data, signature } = request;
+  if (!(data instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+    throw new ProviderError(
+      'INVALID_INPUT',
+      'OpenPGP signatures are verified over data, not a digest',
+      {
+        provider: context.provider,
+        key: request.key,
+      },
+    );
+  }
+  let outcome: VerifyOutcome;
+  const { shape, armored } = shapeOf(signature);
+  try {
+    if (shape === 'cleartext') {
+      outcome = await verifyMessage({
+        message: await readCleartextMessage({ cleartextMessage: text(signature) }),
+        verificationKeys: record.certificate,
+      });
+    } else if (shape === 'inline') {
+      outcome = await verifyMessage({
+        message: armored
+          ? await readMessage({ armoredMessage: text(signature) })
+          : await readMessage({ binaryMessage: signature }),
+        verificationKeys: record.certificate,
+      });
+    } else {
+      outcome = await verifyMessage({
+        message: await createMessage({ binary: data }),
+        signature: armored
+          ? await readSignature({ armoredSignature: text(signature) })
+          : await readSignature({ binarySignature: signature }),
+        verificationKeys: record.certificate,
+      });
+    }
+  } catch (error) {
+    const problem = signerProblem(record, new Date());
+    return {
+      valid: false,
+      key,
+      reason:
+        problem ??
+        `the OpenPGP signature does not verify: ${error instanceof Error ? error.message : 'invalid'}`,
+    };
+  }
+  signal.throwIfAborted();
+  return judge(record, outcome, shape, data, key);
+}
+
+async function judge(
+  record: OpenPgpKeyRecord,
+  outcome: VerifyOutcome,
+  shape: SignatureShape,
+  data: Uint8Array,
+  key: VerifyResult['key'],
+): Promise<VerifyResult> {
+  const acceptable = new Set(
+    record.isSubkey
+      ? [record.fingerprint]
+      : record.certificate.getKeys().map((part) => part.getFingerprint().toUpperCase()),
+  );
+  for (const candidate of outcome.signatures) {
+    const signer = record.certificate
+      .getKeys(candidate.keyID)
+      .map((part) => part.getFingerprint().toUpperCase())
+      .find((fingerprint) => acceptable.has(fingerprint));
+    if (signer === undefined) continue;
+    try {
+      await candidate.verified;
+    } catch {
+      continue;
+    }
+    const packet = (await candidate.signature).packets[0];
+    const content =
+      typeof outcome.data === 'string' ? new TextEncoder().encode(outcome.data) : outcome.data;
+    if (shape !== 'detached' && data.length > 0 && !Buffer.from(content).equals(data)) {
+      return { valid: false, key, reason: 'the signed content differs from the data given' };
+    }
+    return {
+      valid: true,
+      key,
+      signer: { fingerprint: signer, ...(packet?.created ? { createdAt: packet.created } : {}) },
+      ...(shape === 'detached' ? {} : { data: content }),
+    };
+  }
+  return {
+    valid: false,
+    key,
+    reason: signerProblem(record, new Date()) ?? 'no valid signature by this key',
+  };
+}
