@@ -9,9 +9,16 @@ export interface GpgVerifier extends AsyncDisposable {
   /** Imports armored keys (public or secret). */
   importKeys(armored: string): Promise<void>;
   /** True when gpg reports exactly one good, valid signature by `fingerprint`. */
-  verifies(signature: Uint8Array, data: Uint8Array | undefined, fingerprint: string): Promise<boolean>;
+  verifies(
+    signature: Uint8Array,
+    data: Uint8Array | undefined,
+    fingerprint: string,
+  ): Promise<boolean>;
   /** Runs gpg with the home and status on fd 1 lines prefixed `[GNUPG:]`. */
-  run(args: readonly string[], input?: Uint8Array | string): Promise<{ stdout: Uint8Array; status: string[]; exitCode: number }>;
+  run(
+    args: readonly string[],
+    input?: Uint8Array | string,
+  ): Promise<{ stdout: Uint8Array; status: string[]; exitCode: number }>;
 }
 
 /** Creates a GnuPG home (mode 0700, short path) and kills its agent on dispose. */
@@ -39,7 +46,8 @@ export async function createGpgVerifier(): Promise<GpgVerifier> {
     run,
     async importKeys(armored) {
       const result = await run(['--import'], armored);
-      if (result.exitCode !== 0) throw new Error(`gpg --import failed: ${result.status.join('\n')}`);
+      if (result.exitCode !== 0)
+        throw new Error(`gpg --import failed: ${result.status.join('\n')}`);
     },
     async verifies(signature, data, fingerprint) {
       const dir = await mkdtemp(join(tmpdir(), 'kr-pgpv-'));

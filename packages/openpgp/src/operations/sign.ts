@@ -121,11 +121,7 @@ async function signOpenPgp(
       message = await createMessage({ binary: data });
       break;
     default:
-      throw invalid(
-        context,
-        `unknown OpenPGP signature mode ${String(mode)}`,
-        request.key,
-      );
+      throw invalid(context, `unknown OpenPGP signature mode ${String(mode)}`, request.key);
   }
   const signature = await signMessage({
     message,

@@ -89,7 +89,7 @@ export async function createOpenPgpProvider(
     DEFAULTS.maxDecryptedBytes,
     1,
   );
-  const keystore = await Keystore.open(options.dir);
+  const keystore = await Keystore.open(options.dir, { provider: id });
   const staging = new Staging(
     keystore,
     options.policy === undefined ? {} : { policy: options.policy },

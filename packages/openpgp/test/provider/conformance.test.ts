@@ -1,6 +1,10 @@
 import { staticSecret } from '@keyroute/core';
 import { describeProviderConformance } from '@keyroute/core/testing';
-import { createOpenPgpKeyFolder, DEFAULT_OPENPGP_KEYS, type OpenPgpKeyFolder } from '@keyroute/testbed';
+import {
+  createOpenPgpKeyFolder,
+  DEFAULT_OPENPGP_KEYS,
+  type OpenPgpKeyFolder,
+} from '@keyroute/testbed';
 import { afterAll } from 'vitest';
 import { createOpenPgpProvider } from '../../src/index.js';
 import { createGpgVerifier, type GpgVerifier } from '../gpg.js';
@@ -24,7 +28,10 @@ describeProviderConformance({
       gpg = await createGpgVerifier();
       for (const key of folder.keys) await gpg.importKeys(key.armoredPublicKey);
     }
-    const provider = await createOpenPgpProvider({ dir: folder.dir, secrets: staticSecret(PASSPHRASE) });
+    const provider = await createOpenPgpProvider({
+      dir: folder.dir,
+      secrets: staticSecret(PASSPHRASE),
+    });
     return { provider };
   },
   verifyFormat: {
