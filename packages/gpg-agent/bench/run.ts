@@ -3,7 +3,8 @@
  * (a) spawning `gpg --detach-sign` per signature and (b) a raw Assuan SETHASH+PKSIGN loop on one
  * connection, against the same real gpg-agent in the same run.
  *
- *   --seconds N   time per measurement (default 2)
+ *   --seconds N   time per measurement (default 4), after a one-second warm-up of each
+ *                 contender (the provider's code path is longer, so it needs the JIT warm)
  */
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
@@ -12,7 +13,8 @@ import { createGpgHome } from '@keyroute/testbed';
 import { createGpgAgentProvider } from '../src/index.js';
 
 const secondsArg = process.argv.indexOf('--seconds');
-const seconds = secondsArg === -1 ? 2 : Number(process.argv[secondsArg + 1]);
+const seconds = secondsArg === -1 ? 4 : Number(process.argv[secondsArg + 1]);
+const WARM_UP_MS = 1_000;
 
 interface Rate {
   readonly name: string;
@@ -25,10 +27,13 @@ interface Rate {
  */
 async function measureInterleaved(
   contenders: readonly { name: string; operation: () => Promise<unknown> }[],
-  rounds = 5,
+  rounds = 8,
 ): Promise<Rate[]> {
   const totals = contenders.map(() => ({ operations: 0, milliseconds: 0 }));
-  for (const contender of contenders) await contender.operation();
+  for (const contender of contenders) {
+    const start = performance.now();
+    while (performance.now() - start < WARM_UP_MS) await contender.operation();
+  }
   for (let round = 0; round < rounds; round += 1) {
     for (const [index, contender] of contenders.entries()) {
       const total = totals[index];
