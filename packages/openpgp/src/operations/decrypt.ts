@@ -11,6 +11,9 @@ import { keyObjectOf, requireUsage, unlockedKeyOf, type OpenPgpContext } from '.
 
 const ARMOR = '-----BEGIN PGP MESSAGE-----';
 
+/** Bytes openpgp.js may decompress beyond the plaintext limit (literal header, signatures). */
+const DECOMPRESSION_SLACK = 64 * 1024;
+
 async function readAnyMessage(bytes: Uint8Array): Promise<Message<Uint8Array>> {
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 64)).trimStart();
   return head.startsWith(ARMOR)
@@ -84,7 +87,9 @@ async function decryptMessage(
     const data = await decryptMessageBytes({
       message,
       decryptionKeys: unlocked,
-      config: { maxDecompressedMessageSize: context.maxDecryptedBytes },
+      // openpgp.js counts packet headers and inner signatures too: some slack, then the exact
+      // plaintext limit below.
+      config: { maxDecompressedMessageSize: context.maxDecryptedBytes + DECOMPRESSION_SLACK },
     });
     signal.throwIfAborted();
     if (data.length > context.maxDecryptedBytes) {

@@ -20,10 +20,43 @@ function shapeOf(signature: Uint8Array): { shape: SignatureShape; armored: boole
     return { shape: 'cleartext', armored: true };
   if (head.startsWith('-----BEGIN PGP SIGNATURE-----')) return { shape: 'detached', armored: true };
   if (head.startsWith('-----BEGIN PGP MESSAGE-----')) return { shape: 'inline', armored: true };
-  // Binary: a signature packet (tag 2) starts a detached signature; anything else a message.
-  const first = signature[0] ?? 0;
-  const tag = (first & 0x40) !== 0 ? first & 0x3f : (first >> 2) & 0x0f;
-  return { shape: tag === 2 ? 'detached' : 'inline', armored: false };
+  // Binary: signature packets only make a detached signature; anything else is a message (a
+  // signed message may also start with its signature packet, RFC 4880 §11.3).
+  return { shape: onlySignaturePackets(signature) ? 'detached' : 'inline', armored: false };
+}
+
+/** Walks the packet headers (RFC 9580 §4.2): true when every packet is a signature (tag 2). */
+function onlySignaturePackets(bytes: Uint8Array): boolean {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const first = bytes[offset] ?? 0;
+    if ((first & 0x80) === 0) return false;
+    let tag: number;
+    let length: number;
+    let header: number;
+    if ((first & 0x40) !== 0) {
+      tag = first & 0x3f;
+      const octet = bytes[offset + 1] ?? 0;
+      if (octet < 192) [length, header] = [octet, 2];
+      else if (octet < 224)
+        [length, header] = [((octet - 192) << 8) + (bytes[offset + 2] ?? 0) + 192, 3];
+      else if (octet === 255)
+        [length, header] = [Buffer.from(bytes.subarray(offset + 2, offset + 6)).readUInt32BE(0), 6];
+      else return false; // partial lengths: a streamed message
+    } else {
+      tag = (first >> 2) & 0x0f;
+      const type = first & 0x03;
+      if (type === 3) return false; // indeterminate length: a message
+      const size = 1 << type;
+      header = 1 + size;
+      length = 0;
+      for (let index = 0; index < size; index += 1)
+        length = length * 256 + (bytes[offset + 1 + index] ?? 0);
+    }
+    if (tag !== 2) return false;
+    offset += header + length;
+  }
+  return offset === bytes.length;
 }
 
 function text(bytes: Uint8Array): string {
