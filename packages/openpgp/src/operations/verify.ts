@@ -1,6 +1,7 @@
 import {
   ProviderError,
   verifySignature,
+  type CallDeadline,
   type VerifyRequest,
   type VerifyResult,
 } from '@keyroute/core';
@@ -83,13 +84,16 @@ function signerProblem(record: OpenPgpKeyRecord, now: Date): string | undefined 
 export async function verifyWithOpenPgpKey(
   context: OpenPgpContext,
   request: VerifyRequest,
-  signal: AbortSignal,
+  deadline: CallDeadline,
 ): Promise<VerifyResult> {
   const record = await context.directory.find(request.key);
   const key = { id: record.info.id, provider: context.provider };
   const format: unknown = request.format ?? 'raw';
   if (format === 'raw') {
-    return { valid: await verifySignature(record.info.publicKey, request, { signal }), key };
+    return {
+      valid: await verifySignature(record.info.publicKey, request, { signal: deadline.signal }),
+      key,
+    };
   }
   if (format !== 'openpgp') {
     throw new ProviderError(
@@ -146,7 +150,7 @@ export async function verifyWithOpenPgpKey(
         `the OpenPGP signature does not verify: ${error instanceof Error ? error.message : 'invalid'}`,
     };
   }
-  signal.throwIfAborted();
+  if (deadline.stopped) throw deadline.reason;
   return judge(record, outcome, shape, data, key);
 }
 

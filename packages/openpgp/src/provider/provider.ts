@@ -111,7 +111,7 @@ export async function createOpenPgpProvider(
   const call = <T>(
     what: string,
     callOptions: CallOptions | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: (deadline: CallDeadline) => Promise<T>,
   ): Promise<T> => {
     const signal = callOptions?.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
@@ -129,7 +129,7 @@ export async function createOpenPgpProvider(
           `openpgp: ${what} did not finish within ${timeoutMs} ms (timeoutMs)`,
           { provider: id },
         ),
-      (deadline: CallDeadline) => work(deadline.signal),
+      work,
     );
   };
 
@@ -164,20 +164,22 @@ export async function createOpenPgpProvider(
       return call('getKey', callOptions, async () => (await directory.find(reference)).info);
     },
     sign(request: SignRequest, callOptions?: CallOptions): Promise<SignResult> {
-      return call('sign', callOptions, (signal) => signWithOpenPgpKey(context, request, signal));
+      return call('sign', callOptions, ({ signal }) =>
+        signWithOpenPgpKey(context, request, signal),
+      );
     },
     verify(request: VerifyRequest, callOptions?: CallOptions): Promise<VerifyResult> {
-      return call('verify', callOptions, (signal) =>
-        verifyWithOpenPgpKey(context, request, signal),
+      return call('verify', callOptions, (deadline) =>
+        verifyWithOpenPgpKey(context, request, deadline),
       );
     },
     decrypt(request: DecryptRequest, callOptions?: CallOptions): Promise<DecryptResult> {
-      return call('decrypt', callOptions, (signal) =>
+      return call('decrypt', callOptions, ({ signal }) =>
         decryptWithOpenPgpKey(context, request, signal),
       );
     },
     encrypt(request: EncryptRequest, callOptions?: CallOptions): Promise<EncryptResult> {
-      return call('encrypt', callOptions, (signal) =>
+      return call('encrypt', callOptions, ({ signal }) =>
         encryptToOpenPgpKey(context, request, signal),
       );
     },
