@@ -7,7 +7,7 @@ import {
 } from '@keyroute/core';
 import type { AppSpec, GatewayConfig, ProviderSpec } from '../config/types.js';
 import { secretSourceFor } from '../config/secrets.js';
-import { resilientProvider } from './resilient-provider.js';
+import { resilientProvider, type ResilientProvider } from './resilient-provider.js';
 
 /** How long a provider that failed to open is left alone before the next try. */
 const REOPEN_AFTER_MS = 5_000;
@@ -25,9 +25,16 @@ export class GatewayState {
   #retired = false;
   #closed: Promise<void> | undefined;
 
-  private constructor(config: GatewayConfig, router: Router) {
+  readonly #opened: readonly ResilientProvider[];
+
+  private constructor(
+    config: GatewayConfig,
+    router: Router,
+    providers: readonly ResilientProvider[],
+  ) {
     this.config = config;
     this.router = router;
+    this.#opened = providers;
     this.providers = new Map(config.providers.map((spec) => [spec.id, spec]));
   }
 
@@ -39,7 +46,7 @@ export class GatewayState {
     config: GatewayConfig,
     env: NodeJS.ProcessEnv = process.env,
   ): Promise<GatewayState> {
-    const providers: Provider[] = config.providers.map((spec) =>
+    const providers: ResilientProvider[] = config.providers.map((spec) =>
       resilientProvider(spec.id, spec.type, () => openProvider(spec, config, env), REOPEN_AFTER_MS),
     );
     const router = createRouter({
@@ -49,7 +56,18 @@ export class GatewayState {
       listTimeoutMs: Math.min(config.limits.providerTimeoutMs, 10_000),
     });
     await router.refresh();
-    return new GatewayState(config, router);
+    return new GatewayState(config, router, providers);
+  }
+
+  /** Session-pool use of the providers that report it (PKCS#11), for metrics. */
+  poolUse(): { provider: string; open: number; busy: number; waiting: number }[] {
+    return this.#opened.flatMap((provider) => {
+      const inner = provider.opened() as (Provider & { status?: () => unknown }) | undefined;
+      const status = inner?.status?.() as
+        { sessions?: { open: number; busy: number; waiting: number } } | undefined;
+      const sessions = status?.sessions;
+      return sessions === undefined ? [] : [{ provider: provider.id, ...sessions }];
+    });
   }
 
   /** The apps of this configuration. */

@@ -14,6 +14,12 @@ const NOTHING: ProviderCapabilities = {
   certificates: false,
 };
 
+/** A {@link resilientProvider}: a provider, and the one inside once it opened. */
+export interface ResilientProvider extends Provider {
+  /** The opened provider, or undefined while it cannot be opened. */
+  opened(): Provider | undefined;
+}
+
 /**
  * A provider that may not be openable yet (a token not inserted, an agent not started): every
  * call tries to open it, at most once per `retryMs`, and fails with `UNAVAILABLE` (saying why)
@@ -25,7 +31,7 @@ export function resilientProvider(
   kind: string,
   open: () => Promise<Provider>,
   retryMs: number,
-): Provider {
+): ResilientProvider {
   let current: Provider | undefined;
   let opening: Promise<Provider> | undefined;
   let lastFailure: { at: number; error: ProviderError } | undefined;
@@ -74,6 +80,7 @@ export function resilientProvider(
   return {
     id,
     kind,
+    opened: () => current,
     capabilities: () => current?.capabilities() ?? NOTHING,
     listKeys: async (options?: CallOptions) => (await ensure()).listKeys(options),
     listCertificates: async (options?: CallOptions) => (await ensure()).listCertificates(options),

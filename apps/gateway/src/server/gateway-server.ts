@@ -75,6 +75,15 @@ export async function startGateway(
           .map((status) => ({ labels: { provider: status.id }, value: status.keys })),
       },
       {
+        name: 'keyroute_pool_sessions',
+        help: 'PKCS#11 sessions by state (open, busy) and requests waiting for one.',
+        values: state.poolUse().flatMap((use) => [
+          { labels: { provider: use.provider, state: 'open' }, value: use.open },
+          { labels: { provider: use.provider, state: 'busy' }, value: use.busy },
+          { labels: { provider: use.provider, state: 'waiting' }, value: use.waiting },
+        ]),
+      },
+      {
         name: 'keyroute_requests_in_flight',
         help: 'Requests being answered.',
         values: [{ labels: {}, value: state.inFlight }],
