@@ -48,6 +48,7 @@ function auditOp(route: Route): string {
     case 'keys':
     case 'certificates':
     case 'providers':
+    case 'capabilities':
       return 'list';
     default:
       return route.kind;
@@ -207,6 +208,8 @@ export function createRequestHandler(
       switch (route.kind) {
         case 'providers':
           return operations.listProviders(state);
+        case 'capabilities':
+          return { capabilities: state.router.capabilities() };
         case 'keys':
           return operations.listKeys(state, app, signal);
         case 'certificates':

@@ -117,6 +117,13 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': { description: 'ok' }, ...errors },
       },
     },
+    '/v1/capabilities': {
+      get: {
+        summary: 'What the providers behind the gateway can do (core ProviderCapabilities, merged)',
+        security: [{ bearer: [] }],
+        responses: { '200': { description: 'ok' }, ...errors },
+      },
+    },
     '/v1/keys': {
       get: {
         summary: 'Keys this app may see',

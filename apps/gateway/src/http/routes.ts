@@ -4,6 +4,7 @@ export type Route =
   | { readonly kind: 'metrics' }
   | { readonly kind: 'openapi' }
   | { readonly kind: 'providers' }
+  | { readonly kind: 'capabilities' }
   | { readonly kind: 'keys' }
   | { readonly kind: 'key'; readonly ref: string }
   | { readonly kind: 'certificates' }
@@ -38,6 +39,8 @@ export function matchRoute(method: string, pathname: string): Route {
       return get({ kind: 'openapi' });
     case '/v1/providers':
       return get({ kind: 'providers' });
+    case '/v1/capabilities':
+      return get({ kind: 'capabilities' });
     case '/v1/keys':
       return get({ kind: 'keys' });
     case '/v1/certificates':
