@@ -7,6 +7,7 @@ import { DEFAULT_DATA_DIR } from '../config/defaults.js';
 import { loadGatewayConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../config/types.js';
 import { startGateway } from '../server/gateway-server.js';
+import { KEY_COMMANDS, KEY_COMMANDS_USAGE, runKeyCommand, runTokenNew } from './commands/index.js';
 import { prepareEmbedded } from './embedded.js';
 
 const USAGE = `keyroute — one gateway for keys in gpg-agent, PKCS#11 tokens and OpenPGP files
@@ -21,9 +22,7 @@ usage:
       check the audit log's hash chain (exit 0 when intact, 1 when not)
   keyroute token new
       print a new application token and the SHA-256 to put in the config
-
-exit codes: 0 ok, 1 failure, 2 usage or configuration error
-`;
+${KEY_COMMANDS_USAGE}`;
 
 /** Options after the command words: `--name value` pairs. */
 function options(args: readonly string[]): Map<string, string> {
@@ -132,6 +131,8 @@ async function auditVerify(flags: Map<string, string>): Promise<number> {
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const keyCommand = command === undefined ? undefined : KEY_COMMANDS[command];
+    if (keyCommand !== undefined) return await runKeyCommand(keyCommand, rest);
     switch (command) {
       case 'serve':
         return await serve(options(rest));
@@ -140,6 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await auditVerify(options(rest.slice(1)));
       case 'token':
         if (rest[0] !== 'new') throw new UsageError('usage: keyroute token new');
+        if (rest.length > 1) return await runTokenNew(rest.slice(1));
         {
           const token = newToken();
           process.stdout.write(`token:  ${token}\nsha256: ${hashToken(token)}\n`);

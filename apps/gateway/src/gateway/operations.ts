@@ -117,7 +117,7 @@ export async function sign(
     // The API gives OpenPGP and CMS signatures in binary.
     ...(fields.format === 'openpgp' ? { openpgp: { armor: false } } : {}),
   } as SignRequest;
-  const result = await resolved.provider.sign(request, { signal });
+  const result = await resolved.router.sign({ ...request, key: resolved.routedId }, { signal });
   return { signature: b64(result.signature) };
 }
 
@@ -139,7 +139,7 @@ export async function verify(
       : { signatureEncoding: fields.signatureEncoding }),
     ...(fields.format === undefined ? {} : { format: fields.format }),
   } as VerifyRequest;
-  const result = await resolved.provider.verify(request, { signal });
+  const result = await resolved.router.verify({ ...request, key: resolved.routedId }, { signal });
   return {
     valid: result.valid,
     ...(result.valid || result.reason === undefined ? {} : { reason: result.reason }),
@@ -180,7 +180,7 @@ export async function decrypt(
       request = { key, scheme, ciphertext: requiredBase64(body, 'ciphertext') };
     }
   }
-  const result = await resolved.provider.decrypt(request, { signal });
+  const result = await resolved.router.decrypt({ ...request, key: resolved.routedId }, { signal });
   return result.scheme === 'ecdh'
     ? { sharedSecret: b64(result.sharedSecret) }
     : { plaintext: b64(result.plaintext) };
@@ -223,7 +223,7 @@ export async function encrypt(
       };
     }
   }
-  const result = await resolved.provider.encrypt(request, { signal });
+  const result = await resolved.router.encrypt({ ...request, key: resolved.routedId }, { signal });
   return result.scheme === 'ecdh'
     ? { ephemeralPublicKey: b64(result.ephemeralPublicKey), sharedSecret: b64(result.sharedSecret) }
     : { ciphertext: b64(result.ciphertext) };

@@ -33,6 +33,13 @@ interface Outcome {
   provider?: string;
 }
 
+/** The 404 or 405 of a request no route serves. */
+function routeProblem(route: Route, pathname: string): HttpProblem {
+  return route.kind === 'method-not-allowed'
+    ? new HttpProblem(405, 'METHOD_NOT_ALLOWED', `use ${route.allow}`)
+    : new HttpProblem(404, 'NOT_FOUND', `no route ${pathname.slice(0, 200)}`);
+}
+
 /** A key reference as typed by the client, made safe for the audit log (no control chars, bounded). */
 function auditableReference(reference: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what is replaced
@@ -103,17 +110,14 @@ export function createRequestHandler(
           sendJson(response, 200, OPENAPI_DOCUMENT);
           return;
         case 'not-found':
-          sendProblem(
-            response,
-            problemOf(new HttpProblem(404, 'NOT_FOUND', `no route ${url.pathname}`)),
-          );
-          return;
         case 'method-not-allowed':
-          response.setHeader('allow', route.allow);
-          sendProblem(
-            response,
-            problemOf(new HttpProblem(405, 'METHOD_NOT_ALLOWED', `use ${route.allow}`)),
-          );
+          if (route.kind === 'method-not-allowed') response.setHeader('allow', route.allow);
+          // Under /v1 every request is authenticated and audited, even a wrong one.
+          if (url.pathname.startsWith('/v1/')) {
+            await handleApi(route);
+            return;
+          }
+          sendProblem(response, problemOf(routeProblem(route, url.pathname)));
           return;
         default:
           await handleApi(route);
@@ -232,7 +236,7 @@ export function createRequestHandler(
           return operations[route.op](resolved, payload, signal);
         }
         default:
-          throw new HttpProblem(404, 'NOT_FOUND', 'no such route');
+          throw routeProblem(route, url.pathname);
       }
     }
   };

@@ -1,9 +1,36 @@
 import { lstat, readFile, unlink } from 'node:fs/promises';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import { ProviderError } from '@keyroute/core';
 import type { HttpAddress, Limits, TlsConfig } from '../config/types.js';
+
+/** Responses not yet finished, per server: drain tells them to close their connection. */
+const unfinished = new WeakMap<Server, Set<ServerResponse>>();
+
+/** Wraps the request listener so that the server knows its unfinished responses. */
+function tracked(listener: RequestListener): {
+  listener: RequestListener;
+  responses: Set<ServerResponse>;
+} {
+  const responses = new Set<ServerResponse>();
+  return {
+    responses,
+    listener: (request, response) => {
+      responses.add(response);
+      response.on('close', () => {
+        responses.delete(response);
+      });
+      listener(request, response);
+    },
+  };
+}
 
 /** Applies the request and header time limits to a server. */
 function limitServer(server: Server, limits: Limits): Server {
@@ -68,7 +95,9 @@ export async function listenOnSocket(
     }
     await unlink(path);
   }
-  const server = limitServer(createHttpServer(listener), limits);
+  const wrapped = tracked(listener);
+  const server = limitServer(createHttpServer(wrapped.listener), limits);
+  unfinished.set(server, wrapped.responses);
   const umask = process.umask(0o177);
   try {
     await listenOn(server, path);
@@ -85,22 +114,44 @@ export async function listenOnTcp(
   limits: Limits,
   tls: TlsConfig | undefined,
 ): Promise<Server> {
+  const wrapped = tracked(listener);
   const server =
     tls === undefined
-      ? createHttpServer(listener)
+      ? createHttpServer(wrapped.listener)
       : createHttpsServer(
           { cert: await readFile(tls.cert), key: await readFile(tls.key) },
-          listener,
+          wrapped.listener,
         );
+  unfinished.set(server, wrapped.responses);
   limitServer(server, limits);
   await listenOn(server, address);
   return server;
 }
 
-/** Stops accepting, lets running requests finish (idle keep-alive connections are closed). */
+/**
+ * Stops accepting and drains: running requests finish; every response from now on says
+ * `Connection: close`, and connections are closed as soon as they are idle, so keep-alive
+ * clients cannot hold the process open.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
+    const closeAfter = (response: ServerResponse): void => {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+      response.on('finish', () => {
+        server.closeIdleConnections();
+      });
+    };
+    // Requests already running answer with `Connection: close` too.
+    for (const response of unfinished.get(server) ?? []) closeAfter(response);
+    server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+      closeAfter(response);
+    });
+    const sweep = setInterval(() => {
+      server.closeIdleConnections();
+    }, 50);
+    sweep.unref();
     server.close(() => {
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
