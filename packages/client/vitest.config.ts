@@ -2,10 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The tests start a gateway with real backends (pkcs11js: a process per file).
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Unit tests; the client against a real gateway is tested in apps/gateway/test/client.
+    include: ['src/**/*.test.ts'],
   },
 });

@@ -169,9 +169,9 @@ export async function readWhole(input: InputName, limit: number, why: string): P
   return Buffer.concat(chunks);
 }
 
-/** Reads a small file whole (a signature), naming it when it cannot be read. */
-export async function readSmallFile(path: string, limit: number): Promise<Buffer> {
-  return readWhole(path, limit, 'that is too large for this kind of file');
+/** Reads a small file whole (a signature), naming it when it cannot be read or is too large. */
+export async function readSmallFile(path: string, limit: number, what: string): Promise<Buffer> {
+  return readWhole(path, limit, `too large for ${what}`);
 }
 
 function writeStdout(bytes: Uint8Array | string): Promise<void> {

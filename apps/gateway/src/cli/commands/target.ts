@@ -127,7 +127,7 @@ function explain(error: unknown, choice: TargetChoice): unknown {
     hint =
       choice.tokenFrom === undefined
         ? `no token was sent: set ${ENV.token} or name a variable with --token-env`
-        : `token from ${choice.tokenFrom}, gateway ${choice.addressedBy}`;
+        : `token from ${choice.tokenFrom}; gateway addressed by ${choice.addressedBy}`;
   } else if ((error.code === 'LOCKED' || error.code === 'BAD_SECRET') && !choice.gateway) {
     hint =
       choice.secretEnv === undefined

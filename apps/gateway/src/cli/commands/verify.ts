@@ -172,7 +172,11 @@ export const verifyCommand: Command = {
     if (signaturePath === '-' && input === '-') {
       throw new CliUsageError('the input and the signature cannot both come from stdin');
     }
-    let signature: Uint8Array = await readSmallFile(signaturePath, MAX_SIGNATURE_BYTES);
+    let signature: Uint8Array = await readSmallFile(
+      signaturePath,
+      MAX_SIGNATURE_BYTES,
+      'a signature',
+    );
     if (flags.has('base64')) {
       signature = new Uint8Array(Buffer.from(Buffer.from(signature).toString('latin1'), 'base64'));
     }

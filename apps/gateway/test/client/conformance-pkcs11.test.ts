@@ -1,8 +1,8 @@
 import { describeProviderConformance } from '@keyroute/core/testing';
 import { createSoftHsmToken, type SoftHsmToken } from '@keyroute/testbed';
 import { afterAll } from 'vitest';
-import { createGatewayClient } from '../src/index.js';
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { createGatewayClient } from '@keyroute/client';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 let started: Promise<{ gateway: TestGateway; token: SoftHsmToken }> | undefined;
 

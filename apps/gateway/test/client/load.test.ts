@@ -1,7 +1,7 @@
 import { hasErrorCode, loadProvider } from '@keyroute/core';
 import { createOpenPgpKeyFolder, type OpenPgpKeyFolder } from '@keyroute/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 let folder: OpenPgpKeyFolder;
 let gateway: TestGateway;

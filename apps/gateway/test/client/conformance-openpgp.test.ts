@@ -2,8 +2,8 @@ import { describeProviderConformance } from '@keyroute/core/testing';
 import { createOpenPgpKeyFolder, type OpenPgpKeyFolder } from '@keyroute/testbed';
 import { createMessage, readKey, readSignature, verify } from 'openpgp';
 import { afterAll } from 'vitest';
-import { createGatewayClient } from '../src/index.js';
-import { startTestGateway, type TestGateway } from './gateway.js';
+import { createGatewayClient } from '@keyroute/client';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 // One gateway per provider type: the client's capabilities are the union of its members', and
 // the suite expects every key to do what is claimed for its algorithm.

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { hashToken, newToken } from '@keyroute/gateway/dist/auth/tokens.js';
-import { parseGatewayConfig } from '@keyroute/gateway/dist/config/parse-config.js';
-import { startGateway, type RunningGateway } from '@keyroute/gateway/dist/server/gateway-server.js';
+import { hashToken, newToken } from '../../src/auth/tokens.js';
+import { parseGatewayConfig } from '../../src/config/parse-config.js';
+import { startGateway, type RunningGateway } from '../../src/server/gateway-server.js';
 
 /** A gateway started in this process for tests, with one app allowed everything. */
 export interface TestGateway extends AsyncDisposable {
