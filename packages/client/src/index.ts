@@ -7,3 +7,10 @@ export { createGatewayClient, type GatewayClientOptions } from './provider.js';
 export { createProvider } from './adapter.js';
 export type { GatewayAddress } from './transport.js';
 export { armorSignature } from './armor.js';
+export {
+  remoteKeyCrypto,
+  type RemoteKeyCrypto,
+  type RemoteKeyCryptoOptions,
+  type RemoteKeyHash,
+  type RemoteSigningAlgorithm,
+} from './webcrypto/index.js';
