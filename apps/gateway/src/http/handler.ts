@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProviderError } from '@keyroute/core';
 import type { Logger } from 'pino';
 import type { AuditLog, AuditOutcome } from '../audit/index.js';
 import { findApp } from '../auth/tokens.js';
@@ -150,8 +151,15 @@ export function createRequestHandler(
         }
         body = await dispatch(state, outcome.app, route, outcome, signal);
       } catch (error) {
-        failure = error;
-        status = problemOf(error).status;
+        // The request's own time limit ends with the signal's reason: answer it as a timeout.
+        failure =
+          signal.aborted && error === signal.reason
+            ? new ProviderError(
+                'TIMEOUT',
+                `the request did not finish within ${state.config.limits.requestTimeoutMs} ms`,
+              )
+            : error;
+        status = problemOf(failure).status;
       } finally {
         state.release();
       }
