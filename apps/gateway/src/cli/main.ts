@@ -73,7 +73,8 @@ async function serve(flags: Map<string, string>): Promise<number> {
         censor: '[redacted]',
       },
     },
-    destination(2),
+    // Asynchronous: a request's log line never waits for stderr (pino flushes it on exit).
+    destination({ dest: 2, sync: false }),
   );
   const config = await configFor(flags, logger);
   const gateway = await startGateway(config, logger);

@@ -132,7 +132,13 @@ export function createRequestHandler(
       let status = 200;
       let body: unknown;
       let failure: unknown;
-      const signal = AbortSignal.timeout(state.config.limits.requestTimeoutMs);
+      // Not AbortSignal.timeout: its timer would outlive the request; this one is cleared.
+      const deadline = new AbortController();
+      const signal = deadline.signal;
+      const timer = setTimeout(() => {
+        deadline.abort(new DOMException('the request timed out', 'TimeoutError'));
+      }, state.config.limits.requestTimeoutMs);
+      timer.unref();
       try {
         outcome.app = findApp(state.apps, request.headers.authorization);
         if (outcome.app === undefined) {
@@ -161,6 +167,7 @@ export function createRequestHandler(
             : error;
         status = problemOf(failure).status;
       } finally {
+        clearTimeout(timer);
         state.release();
       }
       const outcomeName: AuditOutcome =

@@ -9,11 +9,13 @@ export async function withDeadline<T>(
   work: (signal: AbortSignal) => Promise<T>,
   options: { timeoutMs: number; signal?: AbortSignal | undefined; what: string; provider: string },
 ): Promise<T> {
-  options.signal?.throwIfAborted();
+  const callerSignal = options.signal;
+  callerSignal?.throwIfAborted();
+  // One controller for both ends (cheaper than AbortSignal.any per call): the caller's abort is
+  // forwarded with the caller's reason, the deadline aborts with TIMEOUT.
   const deadline = new AbortController();
-  const signals = options.signal ? [options.signal, deadline.signal] : [deadline.signal];
-  const combined = AbortSignal.any(signals);
   let timer: NodeJS.Timeout | undefined;
+  let onCallerAbort: (() => void) | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new ProviderError(
@@ -26,23 +28,27 @@ export async function withDeadline<T>(
     }, options.timeoutMs);
     timer.unref();
   });
-  const aborted = new Promise<never>((_, reject) => {
-    options.signal?.addEventListener(
-      'abort',
-      () => {
-        reject(options.signal?.reason as Error);
-      },
-      { once: true },
-    );
-  });
-  const running = work(combined);
+  const aborted =
+    callerSignal === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          onCallerAbort = () => {
+            deadline.abort(callerSignal.reason);
+            reject(callerSignal.reason as Error);
+          };
+          callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+        });
+  const running = work(deadline.signal);
   // A hung backend may settle long after we gave up: never let that become an unhandled rejection.
   running.catch(() => undefined);
   timedOut.catch(() => undefined);
-  aborted.catch(() => undefined);
+  aborted?.catch(() => undefined);
   try {
-    return await Promise.race([running, timedOut, aborted]);
+    return await Promise.race(
+      aborted === undefined ? [running, timedOut] : [running, timedOut, aborted],
+    );
   } finally {
     clearTimeout(timer);
+    if (onCallerAbort !== undefined) callerSignal?.removeEventListener('abort', onCallerAbort);
   }
 }

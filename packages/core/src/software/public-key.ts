@@ -30,16 +30,28 @@ export function importPublicKey(spki: Uint8Array): ImportedPublicKey {
   return { key, algorithm, spki };
 }
 
+/**
+ * {@link algorithmOfKeyObject}'s answers by key: a `KeyObject` is immutable, and deriving the
+ * public key, exporting and parsing it costs more than an Ed25519 signature, on every sign.
+ */
+const ALGORITHM_OF_KEY = new WeakMap<KeyObject, KeyAlgorithm | undefined>();
+
 /** The contract algorithm of a node key (public or private), or `undefined` if it has none. */
 export function algorithmOfKeyObject(key: KeyObject): KeyAlgorithm | undefined {
   if (key.type === 'secret') return undefined;
+  if (ALGORITHM_OF_KEY.has(key)) return ALGORITHM_OF_KEY.get(key);
+  let algorithm: KeyAlgorithm | undefined;
   try {
-    return describePublicKey(createPublicKey(key).export({ format: 'der', type: 'spki' }));
+    algorithm = Object.freeze(
+      describePublicKey(createPublicKey(key).export({ format: 'der', type: 'spki' })),
+    );
   } catch (error) {
     // DSA, DH and RSASSA-PSS-restricted keys are outside the contract.
-    if (isProviderError(error)) return undefined;
-    throw error;
+    if (!isProviderError(error)) throw error;
+    algorithm = undefined;
   }
+  ALGORITHM_OF_KEY.set(key, algorithm);
+  return algorithm;
 }
 
 /** The SEC 1 point of an EC public key given as DER SPKI. Throws `INVALID_INPUT` otherwise. */

@@ -2,6 +2,8 @@
 import {
   createHash,
   createPrivateKey,
+  createSecretKey,
+  generateKeyPairSync,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -11,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcCurve, HashAlgorithm } from '../../src/contract/algorithms.js';
 import { ErrorCode, isProviderError } from '../../src/contract/errors.js';
 import { EC_CURVES } from '../../src/contract/algorithms.js';
+import { algorithmOfKeyObject } from '../../src/software/public-key.js';
 import { signWithPrivateKey } from '../../src/software/sign.js';
 import { verifySignature } from '../../src/software/verify.js';
 import {
@@ -306,5 +309,18 @@ describe('signWithPrivateKey errors', () => {
         }),
       ),
     ).toBe(ErrorCode.INVALID_INPUT);
+  });
+});
+
+describe('algorithmOfKeyObject', () => {
+  it('gives the same (frozen) answer for the same key, and distinct answers for distinct keys', () => {
+    const ed = generateKeyPairSync('ed25519').privateKey;
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const first = algorithmOfKeyObject(ed);
+    expect(first).toEqual({ kind: 'ed25519' });
+    expect(algorithmOfKeyObject(ed)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(algorithmOfKeyObject(ec)).toEqual({ kind: 'ec', curve: 'P-256' });
+    expect(algorithmOfKeyObject(createSecretKey(Buffer.alloc(16)))).toBeUndefined();
   });
 });
