@@ -16,6 +16,10 @@ const ascii = new TextDecoder('latin1');
 type SignatureShape = 'detached' | 'cleartext' | 'inline';
 
 function shapeOf(signature: Uint8Array): { shape: SignatureShape; armored: boolean } {
+  // A packet header has its top bit set; armor starts with text.
+  if (((signature[0] ?? 0) & 0x80) !== 0) {
+    return { shape: onlySignaturePackets(signature) ? 'detached' : 'inline', armored: false };
+  }
   const head = ascii.decode(signature.subarray(0, 64)).trimStart();
   if (head.startsWith('-----BEGIN PGP SIGNED MESSAGE-----'))
     return { shape: 'cleartext', armored: true };
@@ -154,6 +158,28 @@ export async function verifyWithOpenPgpKey(
   return judge(record, outcome, shape, data, key);
 }
 
+const signersCache = new WeakMap<OpenPgpKeyRecord, ReadonlyMap<string, string>>();
+
+/**
+ * The key IDs (hex) whose signatures count for a record, with their fingerprints: the subkey
+ * itself, or every key of the certificate for a primary key. Cached per record.
+ */
+function signersOf(record: OpenPgpKeyRecord): ReadonlyMap<string, string> {
+  let signers = signersCache.get(record);
+  if (signers === undefined) {
+    const parts = record.certificate
+      .getKeys()
+      .filter(
+        (part) => !record.isSubkey || part.getFingerprint().toUpperCase() === record.fingerprint,
+      );
+    signers = new Map(
+      parts.map((part) => [part.getKeyID().toHex(), part.getFingerprint().toUpperCase()]),
+    );
+    signersCache.set(record, signers);
+  }
+  return signers;
+}
+
 async function judge(
   record: OpenPgpKeyRecord,
   outcome: VerifyOutcome,
@@ -161,23 +187,18 @@ async function judge(
   data: Uint8Array,
   key: VerifyResult['key'],
 ): Promise<VerifyResult> {
-  const acceptable = new Set(
-    record.isSubkey
-      ? [record.fingerprint]
-      : record.certificate.getKeys().map((part) => part.getFingerprint().toUpperCase()),
-  );
+  const acceptable = signersOf(record);
   for (const candidate of outcome.signatures) {
-    const signer = record.certificate
-      .getKeys(candidate.keyID)
-      .map((part) => part.getFingerprint().toUpperCase())
-      .find((fingerprint) => acceptable.has(fingerprint));
+    const signer = acceptable.get(candidate.keyID.toHex());
     if (signer === undefined) continue;
+    let packet: { created?: Date | null } | undefined;
     try {
-      await candidate.verified;
+      // Both are settled by openpgp.js's own `expectSigned` check: one wait for the two.
+      const [, signature] = await Promise.all([candidate.verified, candidate.signature]);
+      packet = signature.packets[0];
     } catch {
       continue;
     }
-    const packet = (await candidate.signature).packets[0];
     const content =
       typeof outcome.data === 'string' ? new TextEncoder().encode(outcome.data) : outcome.data;
     if (shape !== 'detached' && data.length > 0 && !Buffer.from(content).equals(data)) {

@@ -11,6 +11,9 @@ export interface KeyDirectoryOptions {
   readonly refreshMs: number;
 }
 
+/** How long a certificate's description (validity now, flags) is reused while its file is unchanged. */
+const DESCRIPTION_TTL_MS = 60_000;
+
 interface Snapshot {
   readonly records: readonly OpenPgpKeyRecord[];
   readonly byReference: Map<string, OpenPgpKeyRecord>;
@@ -26,6 +29,15 @@ interface Snapshot {
 export class KeyDirectory {
   readonly #options: KeyDirectoryOptions;
   #snapshot: Snapshot | undefined;
+  readonly #described = new WeakMap<
+    object,
+    {
+      records: readonly OpenPgpKeyRecord[];
+      hasSecretKey: boolean;
+      protectedSecret: boolean;
+      at: number;
+    }
+  >();
   #loading: Promise<Snapshot> | undefined;
 
   constructor(options: KeyDirectoryOptions) {
@@ -96,10 +108,13 @@ export class KeyDirectory {
 
   #current(): Promise<Snapshot> {
     const snapshot = this.#snapshot;
-    if (snapshot !== undefined && Date.now() - snapshot.at < this.#options.refreshMs) {
-      return Promise.resolve(snapshot);
+    if (snapshot === undefined) return this.#reload();
+    // Stale: read the folder again in the background and answer from the listing in hand
+    // (a lookup miss still reads it at once).
+    if (Date.now() - snapshot.at >= this.#options.refreshMs) {
+      this.#reload().catch(() => undefined);
     }
-    return this.#reload();
+    return Promise.resolve(snapshot);
   }
 
   #reload(): Promise<Snapshot> {
@@ -120,14 +135,33 @@ export class KeyDirectory {
         ? await keystore.readSecretKey(entry.fingerprint)
         : undefined;
       if (secret !== undefined) secrets.set(entry.fingerprint, secret);
-      records.push(
-        ...(await describeCertificate(entry.certificate, {
-          provider,
-          hasSecretKey: secret !== undefined,
-          protectedSecret: secret !== undefined && !secret.isDecrypted(),
-          now,
-        })),
-      );
+      const hasSecretKey = secret !== undefined;
+      const protectedSecret = secret !== undefined && !secret.isDecrypted();
+      // The keystore hands back the same certificate object while its file is unchanged:
+      // describing it (self-signature checks) is redone only when it changed or has aged.
+      const described = this.#described.get(entry.certificate);
+      if (
+        described !== undefined &&
+        described.hasSecretKey === hasSecretKey &&
+        described.protectedSecret === protectedSecret &&
+        now.getTime() - described.at < DESCRIPTION_TTL_MS
+      ) {
+        records.push(...described.records);
+        continue;
+      }
+      const fresh = await describeCertificate(entry.certificate, {
+        provider,
+        hasSecretKey,
+        protectedSecret,
+        now,
+      });
+      this.#described.set(entry.certificate, {
+        records: fresh,
+        hasSecretKey,
+        protectedSecret,
+        at: now.getTime(),
+      });
+      records.push(...fresh);
     }
     const snapshot: Snapshot = { records, byReference: new Map(), secrets, at: Date.now() };
     this.#snapshot = snapshot;
