@@ -122,7 +122,9 @@ async function auditVerify(flags: Map<string, string>): Promise<number> {
   const result = await verifyAuditLog(path);
   process.stdout.write(
     result.ok
-      ? `audit log ${path}: ${result.records} records, chain intact\n`
+      ? // The head (hash of the last record) is what to keep elsewhere: tampering with the
+        // last records is visible only against a copy of it.
+        `audit log ${path}: ${result.records} records, chain intact, head ${result.head}\n`
       : `audit log ${path}: chain broken at line ${result.firstBadLine ?? '?'}: ${result.problem ?? 'unknown problem'}\n`,
   );
   return result.ok ? 0 : 1;
