@@ -98,7 +98,7 @@ async function serve(flags: Map<string, string>): Promise<number> {
   });
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string): void => {
-      logger.info({ signal }, 'draining and stopping');
+      logger.info({ processSignal: signal }, 'draining and stopping');
       resolveStop();
     };
     process.once('SIGTERM', () => {

@@ -1,8 +1,10 @@
 import {
   ProviderError,
+  configString,
+  configNumber,
+  configBoolean,
   type AdapterModule,
   type Provider,
-  type ProviderConfig,
 } from '@keyroute/core';
 import { GPG_AGENT_OPTION_NAMES, type GpgAgentProviderOptions } from './options.js';
 import { createGpgAgentProvider } from './provider.js';
@@ -12,34 +14,6 @@ const COMMON_KEYS = ['type', 'package'] as const;
 
 /** Options that come from the context, not from a config (a config is plain data). */
 const CONTEXT_ONLY = new Set<string>(['secrets']);
-
-function invalidType(name: string, type: string, value: unknown): ProviderError {
-  return new ProviderError(
-    'INVALID_INPUT',
-    `gpg-agent config "${name}" must be a ${type}; got ${typeof value}`,
-  );
-}
-
-function stringOption(config: ProviderConfig, name: string): string | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'string') return value;
-  throw invalidType(name, 'string', value);
-}
-
-// Numbers and booleans may come from URI query strings as text.
-function numberOption(config: ProviderConfig, name: string): number | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'number') return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  throw invalidType(name, 'number', value);
-}
-
-function booleanOption(config: ProviderConfig, name: string): boolean | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw invalidType(name, 'boolean', value);
-}
 
 /**
  * The adapter entry point `loadProvider` from `@keyroute/core` calls for `type: 'gpg-agent'`
@@ -72,14 +46,14 @@ export const createProvider: AdapterModule['createProvider'] = (config, context)
   ): void => {
     if (value !== undefined) Object.assign(options, { [name]: value });
   };
-  set('id', stringOption(config, 'id'));
-  set('homedir', stringOption(config, 'homedir'));
-  set('socket', stringOption(config, 'socket'));
-  set('poolSize', numberOption(config, 'poolSize'));
-  set('timeoutMs', numberOption(config, 'timeoutMs'));
-  set('launch', booleanOption(config, 'launch'));
-  set('allowPkcs1v15Decrypt', booleanOption(config, 'allowPkcs1v15Decrypt'));
-  set('keyCacheMs', numberOption(config, 'keyCacheMs'));
+  set('id', configString(config, 'id', 'gpg-agent'));
+  set('homedir', configString(config, 'homedir', 'gpg-agent'));
+  set('socket', configString(config, 'socket', 'gpg-agent'));
+  set('poolSize', configNumber(config, 'poolSize', 'gpg-agent'));
+  set('timeoutMs', configNumber(config, 'timeoutMs', 'gpg-agent'));
+  set('launch', configBoolean(config, 'launch', 'gpg-agent'));
+  set('allowPkcs1v15Decrypt', configBoolean(config, 'allowPkcs1v15Decrypt', 'gpg-agent'));
+  set('keyCacheMs', configNumber(config, 'keyCacheMs', 'gpg-agent'));
   set('secrets', context.secrets);
   return createGpgAgentProvider(options);
 };

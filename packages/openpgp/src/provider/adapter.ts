@@ -1,4 +1,4 @@
-import { ProviderError, type AdapterModule, type ProviderConfig } from '@keyroute/core';
+import { ProviderError, configString, configNumber, type AdapterModule } from '@keyroute/core';
 import { OPENPGP_OPTION_NAMES, type OpenPgpProviderOptions } from './options.js';
 import { createOpenPgpProvider } from './provider.js';
 
@@ -7,27 +7,6 @@ const COMMON_KEYS = ['type', 'package'] as const;
 
 /** Options that come from the context, not from a config (a config is plain data). */
 const CONTEXT_ONLY = new Set<string>(['secrets', 'policy']);
-
-function invalidType(name: string, type: string, value: unknown): ProviderError {
-  return new ProviderError(
-    'INVALID_INPUT',
-    `openpgp config "${name}" must be a ${type}; got ${typeof value}`,
-  );
-}
-
-function stringOption(config: ProviderConfig, name: string): string | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'string') return value;
-  throw invalidType(name, 'string', value);
-}
-
-// Numbers may come from URI query strings as text.
-function numberOption(config: ProviderConfig, name: string): number | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'number') return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  throw invalidType(name, 'number', value);
-}
 
 /**
  * The adapter entry point `loadProvider` from `@keyroute/core` calls for `type: 'openpgp'`
@@ -50,7 +29,7 @@ export const createProvider: AdapterModule['createProvider'] = (config, context)
       ),
     );
   }
-  const dir = stringOption(config, 'dir');
+  const dir = configString(config, 'dir', 'openpgp');
   if (dir === undefined) {
     return Promise.reject(
       new ProviderError('INVALID_INPUT', 'openpgp config needs "dir", the keystore folder'),
@@ -63,10 +42,10 @@ export const createProvider: AdapterModule['createProvider'] = (config, context)
   ): void => {
     if (value !== undefined) Object.assign(options, { [name]: value });
   };
-  set('id', stringOption(config, 'id'));
-  set('unlockTtlMs', numberOption(config, 'unlockTtlMs'));
-  set('timeoutMs', numberOption(config, 'timeoutMs'));
-  set('maxDecryptedBytes', numberOption(config, 'maxDecryptedBytes'));
+  set('id', configString(config, 'id', 'openpgp'));
+  set('unlockTtlMs', configNumber(config, 'unlockTtlMs', 'openpgp'));
+  set('timeoutMs', configNumber(config, 'timeoutMs', 'openpgp'));
+  set('maxDecryptedBytes', configNumber(config, 'maxDecryptedBytes', 'openpgp'));
   set('secrets', context.secrets);
   return createOpenPgpProvider(options);
 };

@@ -1,5 +1,8 @@
 import {
   ProviderError,
+  configString,
+  configNumber,
+  configBoolean,
   secretFromEnv,
   staticSecret,
   HASH_ALGORITHMS,
@@ -19,34 +22,6 @@ const PIN_KEYS = ['pin', 'pinEnv', 'moduleName'] as const;
 
 /** Options that come from the context, not from a config (a config is plain data). */
 const CONTEXT_ONLY = new Set<string>(['secrets']);
-
-function invalidType(name: string, type: string, value: unknown): ProviderError {
-  return new ProviderError(
-    'INVALID_INPUT',
-    `pkcs11 config "${name}" must be a ${type}; got ${typeof value}`,
-  );
-}
-
-function stringOption(config: ProviderConfig, name: string): string | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'string') return value;
-  throw invalidType(name, 'string', value);
-}
-
-// Numbers and booleans may come from URI query strings as text.
-function numberOption(config: ProviderConfig, name: string): number | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'number') return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  throw invalidType(name, 'number', value);
-}
-
-function booleanOption(config: ProviderConfig, name: string): boolean | undefined {
-  const value = config[name];
-  if (value === undefined || typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw invalidType(name, 'boolean', value);
-}
 
 function hashesOption(config: ProviderConfig, name: string): HashAlgorithm[] | undefined {
   const value = config[name];
@@ -70,8 +45,8 @@ function pinSource(
   contextSecrets: SecretSource | undefined,
 ): SecretSource | undefined {
   if (contextSecrets !== undefined) return contextSecrets;
-  const pin = stringOption(config, 'pin');
-  const pinEnv = stringOption(config, 'pinEnv');
+  const pin = configString(config, 'pin', 'pkcs11');
+  const pinEnv = configString(config, 'pinEnv', 'pkcs11');
   if (pin !== undefined && pinEnv !== undefined) {
     throw new ProviderError('INVALID_INPUT', 'pkcs11 config takes "pin" or "pinEnv", not both');
   }
@@ -105,8 +80,8 @@ export const createProvider: AdapterModule['createProvider'] = async (config, co
       `unknown pkcs11 config ${unknown.map((name) => `"${name}"`).join(', ')}; known: ${known.join(', ')}`,
     );
   }
-  const moduleName = stringOption(config, 'moduleName');
-  const token = stringOption(config, 'token');
+  const moduleName = configString(config, 'moduleName', 'pkcs11');
+  const token = configString(config, 'token', 'pkcs11');
   const options: Pkcs11ProviderOptions = {};
   const set = <K extends keyof Pkcs11ProviderOptions>(
     name: K,
@@ -114,8 +89,8 @@ export const createProvider: AdapterModule['createProvider'] = async (config, co
   ): void => {
     if (value !== undefined) Object.assign(options, { [name]: value });
   };
-  set('id', stringOption(config, 'id'));
-  set('module', stringOption(config, 'module'));
+  set('id', configString(config, 'id', 'pkcs11'));
+  set('module', configString(config, 'module', 'pkcs11'));
   // `module-name` from a URI query travels as moduleName: put it back into the token URI.
   set(
     'token',
@@ -124,10 +99,10 @@ export const createProvider: AdapterModule['createProvider'] = async (config, co
       : `${token ?? 'pkcs11:'}?module-name=${encodeURIComponent(moduleName)}`,
   );
   set('secrets', pinSource(config, context.secrets));
-  set('poolSize', numberOption(config, 'poolSize'));
-  set('timeoutMs', numberOption(config, 'timeoutMs'));
-  set('rescanIntervalMs', numberOption(config, 'rescanIntervalMs'));
+  set('poolSize', configNumber(config, 'poolSize', 'pkcs11'));
+  set('timeoutMs', configNumber(config, 'timeoutMs', 'pkcs11'));
+  set('rescanIntervalMs', configNumber(config, 'rescanIntervalMs', 'pkcs11'));
   set('oaepHashes', hashesOption(config, 'oaepHashes'));
-  set('allowPkcs1v15Decrypt', booleanOption(config, 'allowPkcs1v15Decrypt'));
+  set('allowPkcs1v15Decrypt', configBoolean(config, 'allowPkcs1v15Decrypt', 'pkcs11'));
   return createPkcs11Provider(options);
 };
